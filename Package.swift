@@ -1,0 +1,38 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Parmana",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ParmanaCore", targets: ["ParmanaCore"]),
+        .executable(name: "parmana", targets: ["parmana"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Pure core: canonical JSON, hashing, keys, envelopes, verifier. Only swift-crypto.
+        .target(
+            name: "ParmanaCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Command line: argument parsing, files, exit codes.
+        .target(
+            name: "ParmanaCLI",
+            dependencies: [
+                "ParmanaCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "parmana", dependencies: ["ParmanaCLI"]),
+        // Emits Swift-signed artifacts for the independent Python verifier (interop/).
+        .executableTarget(name: "parmana-interop", dependencies: ["ParmanaCore"]),
+        // Shared test helpers and conformance suites.
+        .target(name: "ParmanaTesting", dependencies: ["ParmanaCore"]),
+        .testTarget(name: "ParmanaCoreTests", dependencies: ["ParmanaCore", "ParmanaTesting"]),
+        .testTarget(name: "ParmanaCLITests", dependencies: ["ParmanaCLI", "ParmanaCore", "ParmanaTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

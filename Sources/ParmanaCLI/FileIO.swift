@@ -1,0 +1,68 @@
+import Foundation
+import ParmanaCore
+
+/// File access for the command line. Every failure is a ``ParmanaError`` with code `io_error`.
+enum FileIO {
+    /// Reads a file, or standard input for `-` or nil.
+    static func read(_ path: String?) throws(ParmanaError) -> [UInt8] {
+        if path == nil || path == "-" {
+            return Array(FileHandle.standardInput.readDataToEndOfFile())
+        }
+        guard let data = FileManager.default.contents(atPath: path!) else {
+            throw ParmanaError(.io, "cannot read \(path!)")
+        }
+        return Array(data)
+    }
+
+    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    /// Writes atomically (temp file + rename) with the given POSIX mode.
+    static func write(_ bytes: [UInt8], to path: String, mode: Int = 0o644, overwrite: Bool = true) throws(ParmanaError) {
+        if !overwrite, exists(path) {
+            throw ParmanaError(.io, "\(path) already exists; refusing to overwrite it")
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try createDirectory(dir) }
+        let tmp = path + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes), attributes: [.posixPermissions: mode]) else {
+            throw ParmanaError(.io, "cannot write \(path)")
+        }
+        // createFile honours the umask; set the mode explicitly.
+        chmod(tmp, mode_t(mode))
+        guard rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw ParmanaError(.io, "cannot write \(path)")
+        }
+    }
+
+    static func createDirectory(_ path: String, mode: Int = 0o755) throws(ParmanaError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
+        } catch {
+            throw ParmanaError(.io, "cannot create directory \(path)")
+        }
+    }
+
+    /// Loads a private key file, refusing one that group or others can read.
+    static func loadPrivateKey(_ path: String) throws(ParmanaError) -> SigningKey {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw ParmanaError(.io, "cannot read key file \(path)") }
+        if st.st_mode & 0o077 != 0 {
+            throw ParmanaError(.insecureKeyFile, "key file \(path) is readable by others (mode \(String(st.st_mode & 0o777, radix: 8))); run: chmod 600 \(path)")
+        }
+        return try KeyFile.decode(try read(path))
+    }
+
+    /// Reads and strictly parses a JSON file.
+    static func readJSON(_ path: String?) throws(ParmanaError) -> JSONValue {
+        try JSONParser().parse(try read(path))
+    }
+
+    static func writeStdout(_ bytes: [UInt8]) {
+        FileHandle.standardOutput.write(Data(bytes))
+    }
+
+    static func writeStderr(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}

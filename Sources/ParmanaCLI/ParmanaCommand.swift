@@ -1,0 +1,24 @@
+import ArgumentParser
+
+/// The `parmana` command line (SPEC §14).
+public struct ParmanaCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "parmana",
+        abstract: "Deterministic governance runtime: is this action authorized to execute?",
+        discussion: """
+            Exit codes: 0 success or valid; 1 a definite negative answer (invalid attestation, \
+            broken audit log, replay refused, failed policy tests); 2 bad usage or unreadable input.
+            """,
+        version: ParmanaVersion.string,
+        subcommands: [
+            CanonicalizeCommand.self, FingerprintCommand.self, KeygenCommand.self, VerifyCommand.self,
+        ]
+    )
+
+    public init() {}
+}
+
+/// This build's version.
+public enum ParmanaVersion {
+    public static let string = "0.1.0"
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import ParmanaCore
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify an attestation offline and print the SPEC §12 report.",
+        discussion: "Exit 0 when valid, 1 when invalid, 2 when an input cannot be read.")
+
+    @Argument(help: "The attestation envelope (JSON file, or '-' for standard input).") var attestation: String
+    @Option(name: .long, help: "Trust store file (default: DIR/trust.json).") var trust: String?
+    @Option(name: .long, help: "An override envelope for this execution.") var override: String?
+    @Option(name: .long, help: "The signals, to check the fingerprint.") var signals: String?
+    @Option(name: .long, help: "The policy (signed envelope or document), to reproduce the decision.") var policy: String?
+    @Option(name: .long, help: "An inclusion proof with its checkpoint.") var proof: String?
+    @Flag(name: .customLong("require-known-runtime"), help: "Treat an unregistered runtime_hash as invalid.")
+    var requireKnownRuntime = false
+    @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        var report: VerificationReport?
+        try guarded(json: common.json) {
+            let trustPath = trust ?? Workspace.path(dir).trust
+            let store = try TrustStore(json: try FileIO.readJSON(trustPath))
+            let input = Verifier.Input(
+                attestation: try FileIO.read(attestation),
+                override: try override.map { p throws(ParmanaError) in try FileIO.read(p) },
+                signals: try signals.map { p throws(ParmanaError) in try FileIO.read(p) },
+                policy: try policy.map { p throws(ParmanaError) in try FileIO.read(p) },
+                proof: try proof.map { p throws(ParmanaError) in try FileIO.read(p) },
+                requireKnownRuntime: requireKnownRuntime)
+            report = Verifier(trust: store).verify(input)
+        }
+        guard let report else { return }
+        if common.json {
+            printJSON(report.json)
+        } else {
+            printLine(report.valid ? "VALID" : "INVALID")
+            printLine("authorized: \(report.authorized)")
+            for (name, value) in zip(VerificationReport.Checks.names, report.checks.values) {
+                printLine("  \(name): \(value.map { $0 ? "ok" : "FAILED" } ?? "not checked")")
+            }
+            for e in report.errors { printLine("  error \(e.code.rawValue): \(e.message)") }
+        }
+        if !report.valid { throw ExitCode(1) }
+    }
+}

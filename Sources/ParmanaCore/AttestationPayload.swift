@@ -1,0 +1,87 @@
+/// The lifecycle state of an execution (SPEC §7.4).
+public enum ExecutionState: String, Sendable, Hashable, Codable, CaseIterable {
+    case completed
+    case pendingOverride = "pending_override"
+    case overrideApproved = "override_approved"
+    case overrideRejected = "override_rejected"
+}
+
+/// The policy an attestation was decided under.
+public struct PolicyReference: Sendable, Hashable {
+    public var policyID: String
+    public var version: String
+    public var hash: String
+
+    public init(policyID: String, version: String, hash: String) {
+        self.policyID = policyID
+        self.version = version
+        self.hash = hash
+    }
+
+    public var json: JSONValue {
+        ["policy_id": .string(policyID), "version": .string(version), "hash": .string(hash)]
+    }
+}
+
+/// `parmana.attestation/v1` (SPEC §6).
+public struct AttestationPayload: Sendable, Hashable {
+    public var executionID: String
+    public var executionFingerprint: String
+    public var policy: PolicyReference
+    public var decision: Decision
+    /// `completed` or `pending_override`; an attestation never carries a later state.
+    public var executionState: ExecutionState
+    public var runtimeHash: String
+    public var issuedAt: Timestamp
+    public var keyID: String
+
+    public init(executionID: String, executionFingerprint: String, policy: PolicyReference, decision: Decision,
+                executionState: ExecutionState, runtimeHash: String, issuedAt: Timestamp, keyID: String) {
+        self.executionID = executionID
+        self.executionFingerprint = executionFingerprint
+        self.policy = policy
+        self.decision = decision
+        self.executionState = executionState
+        self.runtimeHash = runtimeHash
+        self.issuedAt = issuedAt
+        self.keyID = keyID
+    }
+
+    /// Strictly decodes a payload object; throws `malformed_payload`.
+    public init(json: JSONValue) throws(ParmanaError) {
+        var r = try FieldReader(json, pointer: "/payload")
+        _ = try r.oneOf("type", [PayloadType.attestation])
+        executionID = try r.string("execution_id", "a lowercase UUID v4", where: Syntax.isUUIDv4)
+        executionFingerprint = try r.hash("execution_fingerprint")
+        var p = try r.object("policy")
+        policy = PolicyReference(
+            policyID: try p.string("policy_id", "a policy id", where: Syntax.isPolicyID),
+            version: try p.string("version", "a semantic version", where: { SemanticVersion($0) != nil }),
+            hash: try p.hash("hash"))
+        try p.finish()
+        var d = try r.object("decision")
+        decision = try Decision(reading: &d)
+        executionState = ExecutionState(rawValue: try r.oneOf("execution_state", ["completed", "pending_override"]))!
+        runtimeHash = try r.hash("runtime_hash")
+        issuedAt = try r.timestamp("issued_at")
+        keyID = try r.keyID()
+        try r.finish()
+        guard (executionState == .pendingOverride) == decision.requiresOverride else {
+            throw r.error("execution_state", "must be pending_override exactly when requires_override is true")
+        }
+    }
+
+    public var json: JSONValue {
+        [
+            "type": .string(PayloadType.attestation),
+            "execution_id": .string(executionID),
+            "execution_fingerprint": .string(executionFingerprint),
+            "policy": policy.json,
+            "decision": decision.json,
+            "execution_state": .string(executionState.rawValue),
+            "runtime_hash": .string(runtimeHash),
+            "issued_at": .string(issuedAt.description),
+            "key_id": .string(keyID),
+        ]
+    }
+}

@@ -1,0 +1,29 @@
+import Crypto
+
+/// SHA-256 helpers. Hashes travel as 64 lowercase hex characters (SPEC §1.3).
+public enum Hashing {
+    /// Raw SHA-256 digest bytes.
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        Array(SHA256.hash(data: bytes))
+    }
+
+    /// Lowercase hex SHA-256.
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        Hex.encode(SHA256.hash(data: bytes))
+    }
+
+    /// `hex(sha256(JCS(value)))`.
+    public static func canonicalHash(_ value: JSONValue) -> String {
+        sha256Hex(CanonicalJSON.bytes(value))
+    }
+
+    /// `execution_fingerprint = hex(sha256(JCS(signals)))` (SPEC §1.4).
+    public static func fingerprint(_ signals: JSONValue) -> String {
+        canonicalHash(signals)
+    }
+
+    /// Whether `s` is a 64-character lowercase hex hash.
+    public static func isHashHex(_ s: String) -> Bool {
+        Hex.isLowercaseHex(s, length: 64)
+    }
+}

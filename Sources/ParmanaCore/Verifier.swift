@@ -1,0 +1,153 @@
+/// The offline verifier (SPEC §12). Needs only a trust store. It returns a report and
+/// never throws for an invalid artifact; partial lineage is never reported valid.
+public struct Verifier: Sendable {
+    public var trust: TrustStore
+    public var parser: JSONParser
+
+    public init(trust: TrustStore, parser: JSONParser = JSONParser()) {
+        self.trust = trust
+        self.parser = parser
+    }
+
+    /// What to verify. Each artifact is raw bytes, exactly as received.
+    public struct Input: Sendable {
+        public var attestation: [UInt8]
+        public var override: [UInt8]?
+        public var signals: [UInt8]?
+        public var policy: [UInt8]?
+        public var proof: [UInt8]?
+        public var requireKnownRuntime: Bool
+
+        public init(attestation: [UInt8], override: [UInt8]? = nil, signals: [UInt8]? = nil,
+                    policy: [UInt8]? = nil, proof: [UInt8]? = nil, requireKnownRuntime: Bool = false) {
+            self.attestation = attestation
+            self.override = override
+            self.signals = signals
+            self.policy = policy
+            self.proof = proof
+            self.requireKnownRuntime = requireKnownRuntime
+        }
+    }
+
+    /// Verifies an attestation and whatever lineage is given.
+    public func verify(_ input: Input) -> VerificationReport {
+        var checks = VerificationReport.Checks()
+        var errors: [VerificationReport.Problem] = []
+        func problem(_ e: ParmanaError) { errors.append(.init(code: e.code, message: e.message)) }
+
+        // 1. Shape.
+        let envelope: Envelope
+        let payload: AttestationPayload
+        do {
+            envelope = try Envelope(json: try parser.parse(input.attestation))
+            guard envelope.type == PayloadType.attestation else {
+                throw ParmanaError(.malformedPayload, "/payload/type: expected \(PayloadType.attestation), found \(envelope.type)")
+            }
+            payload = try AttestationPayload(json: envelope.payload)
+            checks.payloadWellFormed = true
+        } catch let e as ParmanaError {
+            checks.payloadWellFormed = false
+            problem(e)
+            return VerificationReport(valid: false, authorized: false, checks: checks, errors: errors)
+        } catch {
+            fatalError("unreachable: only ParmanaError is thrown")
+        }
+
+        // 2. Key and signature.
+        if let e = trust.trustError(keyID: payload.keyID, type: PayloadType.attestation, at: payload.issuedAt) {
+            checks.keyTrusted = false
+            problem(e)
+        } else {
+            checks.keyTrusted = true
+        }
+        if let key = trust.key(payload.keyID) {
+            let ok = key.publicKey.isValidSignature(envelope.signature, for: envelope.signedBytes)
+            checks.signatureValid = ok
+            if !ok { problem(ParmanaError(.invalidSignature, "the attestation signature does not verify")) }
+        } else {
+            // Without a trusted key nothing can be said of the signature: fail closed.
+            checks.signatureValid = false
+            problem(ParmanaError(.invalidSignature, "no trusted key to verify the signature with"))
+        }
+
+        // 3. Runtime provenance.
+        let known = trust.isKnownRuntime(payload.runtimeHash)
+        checks.runtimeVerified = known
+        if !known && input.requireKnownRuntime {
+            problem(ParmanaError(.unknownRuntime, "runtime \(payload.runtimeHash) is not registered in the trust store"))
+        }
+
+        // 4. Signals.
+        if let signalBytes = input.signals {
+            do {
+                let fp = Hashing.fingerprint(try parser.parse(signalBytes))
+                checks.fingerprintMatches = fp == payload.executionFingerprint
+                if fp != payload.executionFingerprint {
+                    problem(ParmanaError(.fingerprintMismatch, "the signals' fingerprint \(fp) is not the attested one"))
+                }
+            } catch {
+                checks.fingerprintMatches = false
+                problem(error)
+            }
+        }
+
+        // 5. Override.
+        var overrideResolution: Action?
+        if let overrideBytes = input.override {
+            let result = verifyOverride(overrideBytes, for: envelope, payload: payload)
+            checks.overrideValid = result.error == nil
+            if let e = result.error { problem(e) }
+            overrideResolution = result.resolution
+        }
+
+        var valid = checks.payloadWellFormed == true && checks.keyTrusted == true && checks.signatureValid == true
+        if input.requireKnownRuntime && !known { valid = false }
+        for c in [checks.fingerprintMatches, checks.policyMatches, checks.decisionReproduced,
+                  checks.overrideValid, checks.auditIncluded] where c == false {
+            valid = false
+        }
+        let authorized: Bool
+        if !valid {
+            authorized = false
+        } else if payload.decision.requiresOverride {
+            authorized = checks.overrideValid == true && overrideResolution == .approve
+        } else {
+            authorized = payload.decision.action == .approve
+        }
+        return VerificationReport(valid: valid, authorized: authorized, checks: checks, errors: errors)
+    }
+
+    /// Checks an override envelope against its attestation (SPEC §8). Returns the
+    /// resolution when valid, or the first refusal.
+    public func verifyOverride(_ bytes: [UInt8], for attestation: Envelope, payload: AttestationPayload)
+        -> (resolution: Action?, error: ParmanaError?)
+    {
+        let envelope: Envelope
+        let o: OverridePayload
+        do {
+            envelope = try Envelope(json: try parser.parse(bytes))
+            guard envelope.type == PayloadType.override else {
+                throw ParmanaError(.malformedPayload, "override /payload/type: expected \(PayloadType.override), found \(envelope.type)")
+            }
+            o = try OverridePayload(json: envelope.payload)
+        } catch {
+            return (nil, error as? ParmanaError)
+        }
+        guard o.executionID == payload.executionID else {
+            return (nil, ParmanaError(.attestationMismatch, "the override is for execution \(o.executionID)"))
+        }
+        guard o.attestationHash == attestation.hash else {
+            return (nil, ParmanaError(.attestationMismatch, "the override names another attestation"))
+        }
+        guard payload.decision.requiresOverride else {
+            return (nil, ParmanaError(.notPending, "the attestation does not require an override"))
+        }
+        if let e = trust.trustError(keyID: o.keyID, type: PayloadType.override, at: o.resolvedAt, approverID: o.approverID) {
+            return (nil, e)
+        }
+        guard let key = trust.key(o.keyID), key.publicKey.isValidSignature(envelope.signature, for: envelope.signedBytes) else {
+            return (nil, ParmanaError(.invalidSignature, "the override signature does not verify"))
+        }
+        return (o.resolution, nil)
+    }
+}
