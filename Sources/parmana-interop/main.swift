@@ -1,1 +1,65 @@
-print("todo")
+// Emits Swift-signed artifacts into a directory, for the independent Python verifier
+// (interop/verify_swift_artifacts.py). Usage: parmana-interop OUT_DIR
+import Foundation
+import ParmanaCore
+
+let args = CommandLine.arguments
+guard args.count == 2 else {
+    FileHandle.standardError.write(Data("usage: parmana-interop OUT_DIR\n".utf8))
+    exit(2)
+}
+let out = args[1]
+try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+
+func write(_ name: String, _ value: JSONValue) throws {
+    try Data(PrettyJSON.bytes(value)).write(to: URL(fileURLWithPath: out + "/" + name))
+}
+
+let epoch = Timestamp("2026-01-01T00:00:00.000Z")!
+let attestationKey = SigningKey(roles: [.attestation])
+let approverKey = SigningKey(roles: [.approver], approverID: "alice@example.com")
+var trust = TrustStore()
+try trust.add(TrustedKey(publicKey: attestationKey.publicKey, roles: [.attestation], validFrom: epoch, label: "swift-node"))
+try trust.add(TrustedKey(publicKey: approverKey.publicKey, roles: [.approver], validFrom: epoch, approverID: "alice@example.com"))
+let manifest = Envelope.sign(
+    RuntimeManifest(version: "0.1.0", executableSHA256: Hashing.sha256Hex(Array("parmana-interop".utf8)), keyID: attestationKey.keyID).json,
+    with: attestationKey)
+try trust.register(manifest: manifest)
+let runtimeHash = RuntimeManifest.identityHash(of: manifest.payload)
+
+// Signals with non-ASCII keys, numbers needing ES6 formatting and nested arrays.
+let signals: JSONValue = [
+    "payment_id": "pay_interop_1", "amount": 12000.75, "tiny": 1e-7, "huge": 1e21, "currency": "EUR",
+    "kyc_verified": true, "tags": ["b2b", "über", "😀"], "\u{FB01}": 1, "😀": 2, "e\u{0301}": "decomposed",
+]
+
+func attestation(_ id: String, requiresOverride: Bool) -> Envelope {
+    let p = AttestationPayload(
+        executionID: id, executionFingerprint: Hashing.fingerprint(signals),
+        policy: PolicyReference(policyID: "payments.release", version: "1.2.0", hash: Hashing.sha256Hex(Array("policy".utf8))),
+        decision: Decision(action: .approve, requiresOverride: requiresOverride,
+                           reason: requiresOverride ? "manual_review" : "within_limits",
+                           ruleID: requiresOverride ? "large-or-risky" : "standard"),
+        executionState: requiresOverride ? .pendingOverride : .completed,
+        runtimeHash: runtimeHash, issuedAt: Timestamp("2026-11-23T12:00:00.123Z")!, keyID: attestationKey.keyID)
+    return Envelope.sign(p.json, with: attestationKey)
+}
+
+let completed = attestation("0b7e7c52-3f0c-4a51-9a43-6c1f7b1e2d01", requiresOverride: false)
+let pending = attestation("6f1d2a8e-9b3c-4d7e-8f10-2a3b4c5d6e7f", requiresOverride: true)
+let override = Envelope.sign(OverridePayload(
+    executionID: "6f1d2a8e-9b3c-4d7e-8f10-2a3b4c5d6e7f", attestationHash: pending.hash, resolution: .approve,
+    reason: "verified by phone", approverID: "alice@example.com",
+    resolvedAt: Timestamp("2026-11-23T12:05:00.000Z")!, keyID: approverKey.keyID).json, with: approverKey)
+var tamperedSig = completed.signature
+tamperedSig[5] ^= 1
+
+try write("trust.json", trust.json)
+try write("signals.json", signals)
+try write("attestation.json", completed.json)
+try write("attestation-pending.json", pending.json)
+try write("override.json", override.json)
+try write("attestation-tampered.json", Envelope(payload: completed.payload, signature: tamperedSig).json)
+try write("hashes.json", ["attestation_hash": .string(completed.hash), "execution_fingerprint": .string(Hashing.fingerprint(signals)),
+                          "runtime_hash": .string(runtimeHash)])
+print("wrote Swift-signed artifacts to \(out)")
