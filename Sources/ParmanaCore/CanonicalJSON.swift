@@ -3,7 +3,7 @@ public enum CanonicalJSON {
     /// The canonical UTF-8 bytes of `value`.
     public static func bytes(_ value: JSONValue) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        out.reserveCapacity(512)
         write(value, to: &out)
         return out
     }
@@ -47,28 +47,55 @@ public enum CanonicalJSON {
 
     /// Members sorted by their names as UTF-16 code units (RFC 8785 §3.2.3).
     public static func sortedMembers(_ object: JSONObject) -> [(key: String, value: JSONValue)] {
-        object.members.sorted { utf16Precedes($0.key, $1.key) }
+        var m = object.members
+        // Insertion sort: objects are small and often nearly sorted.
+        var i = 1
+        while i < m.count {
+            var j = i
+            while j > 0, utf16Precedes(m[j].key, m[j - 1].key) {
+                m.swapAt(j, j - 1)
+                j -= 1
+            }
+            i += 1
+        }
+        return m
     }
 
     /// Whether `a` sorts before `b` by UTF-16 code units.
     @inline(__always)
     public static func utf16Precedes(_ a: String, _ b: String) -> Bool {
-        // UTF-8 byte order equals code point order, which equals UTF-16 order
-        // except that supplementary planes sort below U+E000…U+FFFF in UTF-16.
-        var ia = a.utf8.makeIterator(), ib = b.utf8.makeIterator()
-        while true {
-            guard let x = ia.next() else { return ib.next() != nil }
-            guard let y = ib.next() else { return false }
-            if x != y {
-                if x >= 0xEE || y >= 0xEE { return a.utf16.lexicographicallyPrecedes(b.utf16) }
-                return x < y
+        var a = a, b = b
+        let fast: Bool? = a.withUTF8 { pa in
+            b.withUTF8 { pb in
+                let n = min(pa.count, pb.count)
+                var k = 0
+                while k < n {
+                    let x = pa[k], y = pb[k]
+                    if x != y {
+                        if x >= 0xEE || y >= 0xEE { return nil }
+                        return x < y
+                    }
+                    k += 1
+                }
+                return pa.count < pb.count
             }
         }
+        if let fast { return fast }
+        return a.utf16.lexicographicallyPrecedes(b.utf16)
     }
 
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func writeString(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        let clean = s.withUTF8 { p -> Bool in
+            for c in p where c < 0x20 || c == 0x22 || c == 0x5C { return false }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: p)
+            out.append(UInt8(ascii: "\""))
+            return true
+        }
+        if clean { return }
         out.append(UInt8(ascii: "\""))
         for c in s.utf8 {
             switch c {

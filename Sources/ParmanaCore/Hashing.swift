@@ -9,7 +9,8 @@ public enum Hashing {
 
     /// Lowercase hex SHA-256.
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        Hex.encode(SHA256.hash(data: bytes))
+        let digest = SHA256.hash(data: bytes)
+        return digest.withUnsafeBytes { Hex.encode(buffer: $0) }
     }
 
     /// `hex(sha256(JCS(value)))`.

@@ -13,6 +13,19 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Lowercase hex of a raw buffer, written straight into the string's storage.
+    public static func encode(buffer: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: buffer.count * 2) { out in
+            var k = 0
+            for b in buffer {
+                out[k] = digits[Int(b >> 4)]
+                out[k + 1] = digits[Int(b & 0x0F)]
+                k += 2
+            }
+            return k
+        }
+    }
+
     /// Decodes lowercase or uppercase hex; nil on odd length or a non-hex character.
     public static func decode(_ s: String) -> [UInt8]? {
         let u = Array(s.utf8)

@@ -23,11 +23,19 @@ public struct JSONParser: Sendable {
         if bytes.count > maxBytes {
             throw ParmanaError(.tooLarge, "input is \(bytes.count) bytes; the limit is \(maxBytes)")
         }
-        let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { (buf) throws(ParmanaError) -> JSONValue in
+        var result: Result<JSONValue, ParmanaError>?
+        _ = bytes.withContiguousStorageIfAvailable { buf in
             var cursor = Cursor(buf: buf)
-            return try cursor.document()
+            do throws(ParmanaError) { result = .success(try cursor.document()) } catch { result = .failure(error) }
         }
+        if result == nil {
+            let array = Array(bytes)
+            array.withUnsafeBufferPointer { buf in
+                var cursor = Cursor(buf: buf)
+                do throws(ParmanaError) { result = .success(try cursor.document()) } catch { result = .failure(error) }
+            }
+        }
+        return try result!.get()
     }
 
     /// Parses one JSON document from a string's UTF-8.
@@ -98,13 +106,14 @@ private struct Cursor {
     mutating func object() throws(ParmanaError) -> JSONValue {
         try enter()
         i += 1
-        var members: [(String, JSONValue)] = []
+        var members: [(key: String, value: JSONValue)] = []
         skipWhitespace()
         if i < buf.count, buf[i] == UInt8(ascii: "}") {
             i += 1
             depth -= 1
-            return .object(JSONObject(members))
+            return .object(JSONObject(labeled: members))
         }
+        members.reserveCapacity(8)
         while true {
             skipWhitespace()
             guard i < buf.count, buf[i] == UInt8(ascii: "\"") else {
@@ -112,7 +121,7 @@ private struct Cursor {
             }
             let keyStart = i
             let key = try string()
-            for m in members where m.0.utf8.elementsEqual(key.utf8) {
+            for m in members where m.key.utf8.elementsEqual(key.utf8) {
                 i = keyStart
                 throw fail(.duplicateKey, "duplicate member name \"\(key)\"")
             }
@@ -121,7 +130,7 @@ private struct Cursor {
             i += 1
             skipWhitespace()
             let v = try value()
-            members.append((key, v))
+            members.append((key: key, value: v))
             skipWhitespace()
             guard i < buf.count else { throw fail(.invalidJSON, "unterminated object") }
             if buf[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -129,7 +138,7 @@ private struct Cursor {
             throw fail(.invalidJSON, "expected ',' or '}'")
         }
         depth -= 1
-        return .object(JSONObject(members))
+        return .object(JSONObject(labeled: members))
     }
 
     mutating func array() throws(ParmanaError) -> JSONValue {

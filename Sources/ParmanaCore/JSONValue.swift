@@ -69,6 +69,11 @@ public struct JSONObject: Sendable, Equatable {
         self.members = members.map { (key: $0.0, value: $0.1) }
     }
 
+    /// Members already in labeled form (no copy).
+    init(labeled members: [(key: String, value: JSONValue)]) {
+        self.members = members
+    }
+
     public var count: Int { members.count }
     public var keys: [String] { members.map(\.key) }
 

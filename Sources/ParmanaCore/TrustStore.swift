@@ -10,12 +10,15 @@ public struct TrustStore: Sendable {
         }
     }
 
-    public private(set) var keys: [TrustedKey]
-    public private(set) var runtimes: [Runtime]
+    public private(set) var keys: [TrustedKey] { didSet { refreshKnownRuntimes() } }
+    public private(set) var runtimes: [Runtime] { didSet { refreshKnownRuntimes() } }
+    /// Runtime hashes whose manifests verified; computed when keys or runtimes change.
+    private var knownRuntimes: Set<String> = []
 
     public init(keys: [TrustedKey] = [], runtimes: [Runtime] = []) {
         self.keys = keys
         self.runtimes = runtimes
+        refreshKnownRuntimes()
     }
 
     /// Strictly decodes a trust store document.
@@ -45,6 +48,7 @@ public struct TrustStore: Sendable {
         try r.finish()
         keys = ks
         runtimes = rts
+        refreshKnownRuntimes()
     }
 
     public var json: JSONValue {
@@ -89,11 +93,15 @@ public struct TrustStore: Sendable {
     /// Whether `runtimeHash` is registered with a manifest that verifies under a trusted
     /// `attestation` key.
     public func isKnownRuntime(_ runtimeHash: String) -> Bool {
-        runtimes.contains { rt in
-            guard rt.runtimeHash == runtimeHash, let m = try? RuntimeManifest(json: rt.manifest.payload),
-                  m.runtimeHash == runtimeHash, let k = key(m.keyID), k.roles.contains(.attestation) else { return false }
+        knownRuntimes.contains(runtimeHash)
+    }
+
+    private mutating func refreshKnownRuntimes() {
+        knownRuntimes = Set(runtimes.filter { rt in
+            guard let m = try? RuntimeManifest(json: rt.manifest.payload),
+                  m.runtimeHash == rt.runtimeHash, let k = key(m.keyID), k.roles.contains(.attestation) else { return false }
             return k.publicKey.isValidSignature(rt.manifest.signature, for: rt.manifest.signedBytes)
-        }
+        }.map(\.runtimeHash))
     }
 
     /// Checks that `envelope` was signed by a key trusted for its type at `time`.
