@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // Pure core: canonical JSON, hashing, keys, envelopes, verifier. Only swift-crypto.
@@ -18,11 +20,17 @@ let package = Package(
             name: "ParmanaCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // YAML as an authoring format for policies, converted to the JSON data model.
+        .target(
+            name: "ParmanaYAML",
+            dependencies: ["ParmanaCore", .product(name: "Yams", package: "Yams")]
+        ),
         // Command line: argument parsing, files, exit codes.
         .target(
             name: "ParmanaCLI",
             dependencies: [
                 "ParmanaCore",
+                "ParmanaYAML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -31,7 +39,10 @@ let package = Package(
         .executableTarget(name: "parmana-interop", dependencies: ["ParmanaCore"]),
         // Shared test helpers and conformance suites.
         .target(name: "ParmanaTesting", dependencies: ["ParmanaCore"]),
-        .testTarget(name: "ParmanaCoreTests", dependencies: ["ParmanaCore", "ParmanaTesting"]),
+        .testTarget(name: "ParmanaCoreTests", dependencies: [
+            "ParmanaCore", "ParmanaTesting", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "ParmanaYAMLTests", dependencies: ["ParmanaYAML", "ParmanaCore"]),
         .testTarget(name: "ParmanaCLITests", dependencies: ["ParmanaCLI", "ParmanaCore", "ParmanaTesting"]),
     ],
     swiftLanguageModes: [.v6]

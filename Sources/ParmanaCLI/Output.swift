@@ -24,7 +24,7 @@ enum Exit {
 extension ParsableCommand {
     /// Runs `body`, turning a ``ParmanaError`` into a one-line message (or §13 JSON) and
     /// the right exit code, with no stack trace.
-    func guarded(json: Bool, _ body: () throws -> Void) throws {
+    func guarded(json: Bool, invalidExit: [ErrorCode: Int32] = [:], _ body: () throws -> Void) throws {
         do {
             try body()
         } catch let e as ParmanaError {
@@ -36,7 +36,7 @@ extension ParsableCommand {
                     FileIO.writeStderr("  at \(d.pointer): \(d.message)")
                 }
             }
-            throw ExitCode(Exit.code(for: e))
+            throw ExitCode(invalidExit[e.code] ?? Exit.code(for: e))
         }
     }
 

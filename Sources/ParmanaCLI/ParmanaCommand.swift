@@ -12,6 +12,7 @@ public struct ParmanaCommand: ParsableCommand {
         version: ParmanaVersion.string,
         subcommands: [
             CanonicalizeCommand.self, FingerprintCommand.self, KeygenCommand.self, VerifyCommand.self,
+            PolicyCommand.self, EvaluateCommand.self,
         ]
     )
 

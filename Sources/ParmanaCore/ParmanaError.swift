@@ -42,6 +42,7 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
     case notFound = "not_found"
     case io = "io_error"
     case invalidConfig = "invalid_config"
+    case invalidYAML = "invalid_yaml"
 }
 
 /// A typed error with a stable code, a one-line message and optional details

@@ -1,0 +1,42 @@
+import Foundation
+import ParmanaCore
+import ParmanaYAML
+
+/// Reading policies and case files (JSON, or YAML by extension) for the command line.
+enum PolicyFiles {
+    /// A JSON or YAML document (YAML for `.yaml` / `.yml`).
+    static func readDocument(_ path: String) throws(ParmanaError) -> JSONValue {
+        if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
+            return try YAMLConverter.json(from: String(decoding: try FileIO.read(path), as: UTF8.self))
+        }
+        return try FileIO.readJSON(path)
+    }
+
+    /// A policy from a signed envelope or a bare document, without signature checks
+    /// (for validate, hash, test, evaluate). A signed one is verified when `trust` is given.
+    static func loadUnchecked(_ path: String, trust: TrustStore? = nil) throws(ParmanaError) -> LoadedPolicy {
+        let doc = try readDocument(path)
+        if doc["payload"] != nil, doc["signature"] != nil, trust == nil {
+            let env = try Envelope(json: doc)
+            return try LoadedPolicy(json: env.payload, trust: nil, requireSigned: false)
+        }
+        return try LoadedPolicy(json: doc, trust: trust, requireSigned: false)
+    }
+
+    /// Every signed policy installed in the workspace, verified against its trust store.
+    static func registry(_ ws: Workspace, trust: TrustStore) throws(ParmanaError) -> PolicyRegistry {
+        var reg = PolicyRegistry()
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: ws.policies)) ?? []
+        for f in files.sorted() where f.hasSuffix(".json") {
+            do {
+                try reg.add(try LoadedPolicy(json: try FileIO.readJSON(ws.policies + "/" + f), trust: trust, requireSigned: true))
+            } catch {
+                throw ParmanaError(error.code, "\(ws.policies)/\(f): \(error.message)", details: error.details)
+            }
+        }
+        return reg
+    }
+
+    /// The installed file name of a policy.
+    static func fileName(_ p: Policy) -> String { "\(p.policyID)@\(p.version.text).json" }
+}
