@@ -11,6 +11,7 @@ import Yams
 /// keys, duplicate keys and multi-document streams. Quoted scalars are always strings.
 public enum YAMLConverter {
     public static func json(from text: String) throws(ParmanaError) -> JSONValue {
+        try refuseAnchorsAndAliases(text)
         let nodes: [Node]
         do {
             nodes = Array(try Yams.compose_all(yaml: text))
@@ -21,6 +22,30 @@ public enum YAMLConverter {
             throw ParmanaError(.invalidYAML, nodes.isEmpty ? "the YAML document is empty" : "exactly one YAML document is expected, found \(nodes.count)")
         }
         return try convert(nodes[0], pointer: "")
+    }
+
+    /// The composer resolves aliases silently, so anchors (`&a`) and aliases (`*a`) are
+    /// found in the text: an `&` or `*` where a node starts (line start, or after
+    /// `:`, `-`, `,`, `[`, `{`, `?`), outside quotes and comments.
+    static func refuseAnchorsAndAliases(_ text: String) throws(ParmanaError) {
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var quote: Character?
+            var lastSignificant: Character? = nil
+            var previous: Character = " "
+            for c in line {
+                if let q = quote {
+                    if c == q { quote = nil }
+                } else if c == "\"" || c == "'" {
+                    if lastSignificant == nil || ":-,[{?".contains(lastSignificant!) { quote = c }
+                } else if c == "#" && (previous == " " || previous == "\t" || lastSignificant == nil) {
+                    break
+                } else if (c == "&" || c == "*") && (lastSignificant == nil || ":-,[{?".contains(lastSignificant!)) && (previous == " " || previous == "\t" || lastSignificant == nil || "[{,".contains(previous)) {
+                    throw ParmanaError(.invalidYAML, "line \(n + 1): anchors and aliases are not allowed; write the value out")
+                }
+                if c != " " && c != "\t" { lastSignificant = c }
+                previous = c
+            }
+        }
     }
 
     static func fail(_ pointer: String, _ message: String) -> ParmanaError {

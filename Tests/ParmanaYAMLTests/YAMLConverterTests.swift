@@ -53,3 +53,10 @@ import Testing
         do { _ = try YAMLConverter.json(from: "a: 1\n---\nb: 2"); Issue.record("accepted") } catch { #expect(error.code == .invalidYAML) }
     }
 }
+
+@Suite struct YAMLScanTests {
+    @Test func starsAndAmpersandsInsideScalarsAreFine() throws {
+        let v = try YAMLConverter.json(from: "a: 'x *y'\nb: \"&z\"\nc: a *b & c # *comment\nd: [1, 2]")
+        #expect(v["a"] == "x *y" && v["b"] == "&z" && v["c"] == "a *b & c")
+    }
+}
