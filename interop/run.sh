@@ -8,7 +8,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "== Swift → Python"
-"$bin/parmana-interop" "$work/swift"
+"$bin/parmana-interop" emit "$work/swift"
 python3 "$here/verify_swift_artifacts.py" "$work/swift"
 
 echo "== Python → Swift"
@@ -28,6 +28,9 @@ for case in json.load(open(f"{d}/cases.json")):
         failed += 1
 sys.exit(1 if failed else 0)
 PY
+echo "== Differential policy evaluation (Swift vs independent Python, 100,000 pairs)"
+python3 "$here/differential.py" "$bin/parmana-interop" --pairs "${PARMANA_DIFF_PAIRS:-100000}"
+
 echo "== Known-answer vectors are reproducible"
 python3 "$here/make_kat_vectors.py" >/dev/null
 git -C "$here/.." diff --exit-code -- Vectors/attestation && echo "ok   Vectors/attestation unchanged"

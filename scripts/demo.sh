@@ -21,7 +21,7 @@ echo; echo "== keygen"
 "$p" keygen --role attestation --out "$work/node.key"
 ls -l "$work"
 echo; echo "== a Swift-signed attestation, verified offline"
-"$bin/parmana-interop" "$work/a" >/dev/null
+"$bin/parmana-interop" emit "$work/a" >/dev/null
 "$p" verify "$work/a/attestation.json" --trust "$work/a/trust.json" --signals "$work/a/signals.json" --require-known-runtime
 echo; echo "== the same attestation with one bit of its signature flipped"
 "$p" verify "$work/a/attestation-tampered.json" --trust "$work/a/trust.json" || echo "(exit $? — refused, as it must be)"

@@ -9,5 +9,10 @@ swift build --build-tests
 echo "== swift test"
 swift test --skip-build
 bin=$(swift build --show-bin-path)
+echo "== example policies and their cases"
+for policy in examples/policies/*.json; do
+  case "$policy" in *.cases.json) continue ;; esac
+  "$bin/parmana" policy test "$policy" "${policy%.json}.cases.json" | tail -2
+done
 echo "== interop (Swift ⇄ Python)"
 bash interop/run.sh "$bin"

@@ -104,9 +104,9 @@ public enum YAMLConverter {
                 return v
             }
             // A JSON-style number that does not parse as a double (overflow, > 2^53 integer).
-            if t.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x2E || $0 == 0x65 || $0 == 0x45 || $0 == 0x2B }) {
-                do { _ = try JSONParser().parse(t) } catch { throw ParmanaError(error.code, "\(pointer): \(error.message)") }
-            }
+            do { _ = try JSONParser().parse(t) } catch where error.code == .numberOutOfRange {
+                throw ParmanaError(error.code, "\(pointer): \(error.message)")
+            } catch {}
             if looksNumeric(lower) {
                 throw fail(pointer, "'\(t)' is not a JSON number (YAML would read it as one); write it in JSON form, or quote it for a string")
             }
@@ -114,11 +114,14 @@ public enum YAMLConverter {
         return .string(t)
     }
 
+    /// Whether YAML 1.1 or 1.2 would resolve a plain scalar to a number.
     static func looksNumeric(_ t: String) -> Bool {
-        let body = t.hasPrefix("-") || t.hasPrefix("+") ? String(t.dropFirst()) : t
-        if [".inf", ".nan"].contains(body) { return true }
-        if body.hasPrefix("0x") || body.hasPrefix("0o") || body.hasPrefix("0b") { return true }
-        let digits = body.filter { $0 != "_" && $0 != "." && $0 != ":" }
-        return !digits.isEmpty && digits.allSatisfy { $0.isNumber || $0 == "e" }
+        let patterns = [
+            #"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$"#,  // decimal, 1_000, 012
+            #"^[-+]?0(x[0-9a-fA-F_]+|o?[0-7_]+|b[01_]+)$"#,                    // hex, octal, binary
+            #"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$"#,                  // sexagesimal 1:30
+            #"^[-+]?\.(inf|Inf|INF)$"#, #"^\.(nan|NaN|NAN)$"#,
+        ]
+        return patterns.contains { t.wholeMatch(of: try! Regex($0)) != nil }
     }
 }

@@ -1,14 +1,19 @@
-// Emits Swift-signed artifacts into a directory, for the independent Python verifier
-// (interop/verify_swift_artifacts.py). Usage: parmana-interop OUT_DIR
+// Development tool for the cross-checks in interop/:
+//   parmana-interop emit OUT_DIR                     Swift-signed artifacts for the Python verifier
+//   parmana-interop evaluate-batch POLICIES CASES    decisions for the differential test
 import Foundation
 import ParmanaCore
 
 let args = CommandLine.arguments
-guard args.count == 2 else {
-    FileHandle.standardError.write(Data("usage: parmana-interop OUT_DIR\n".utf8))
+if args.count == 4, args[1] == "evaluate-batch" {
+    evaluateBatch(policiesPath: args[2], casesPath: args[3])
+    exit(0)
+}
+guard args.count == 3, args[1] == "emit" else {
+    FileHandle.standardError.write(Data("usage: parmana-interop emit OUT_DIR | evaluate-batch POLICIES CASES\n".utf8))
     exit(2)
 }
-let out = args[1]
+let out = args[2]
 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
 
 func write(_ name: String, _ value: JSONValue) throws {
@@ -63,3 +68,25 @@ try write("attestation-tampered.json", Envelope(payload: completed.payload, sign
 try write("hashes.json", ["attestation_hash": .string(completed.hash), "execution_fingerprint": .string(Hashing.fingerprint(signals)),
                           "runtime_hash": .string(runtimeHash)])
 print("wrote Swift-signed artifacts to \(out)")
+
+/// One output line per case: the canonical decision, or {"error": CODE}.
+func evaluateBatch(policiesPath: String, casesPath: String) {
+    let parser = JSONParser(maxBytes: 1 << 30)
+    let policiesJSON = try! parser.parse(Array(FileManager.default.contents(atPath: policiesPath)!))
+    let compiled: [CompiledPolicy?] = policiesJSON.arrayValue!.map { try? CompiledPolicy(Policy(json: $0)) }
+    let text = FileManager.default.contents(atPath: casesPath)!
+    var output: [UInt8] = []
+    for line in text.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+        let c = try! JSONParser().parse(Array(line))
+        let index = Int(c["p"]!.numberValue!)
+        let result: JSONValue
+        if let policy = compiled[index] {
+            do { result = try policy.evaluate(c["signals"]!).json } catch { result = ["error": .string(error.code.rawValue)] }
+        } else {
+            result = ["error": "invalid_policy"]
+        }
+        output += CanonicalJSON.bytes(result)
+        output.append(0x0A)
+    }
+    FileHandle.standardOutput.write(Data(output))
+}

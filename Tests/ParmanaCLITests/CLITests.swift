@@ -159,3 +159,108 @@ struct CLI {
         #expect(try CLI.run(["verify", "missing.json", "--trust", "trust.json"], cwd: dir).status == 2)
     }
 }
+
+@Suite struct PolicyCLITests {
+    static let example = RepoPaths.root + "/examples/policies/payments.release.json"
+
+    @Test func validateHashSignAddEvaluate() throws {
+        let dir = CLI.tempDir()
+        let v = try CLI.run(["policy", "validate", Self.example, "--json"])
+        #expect(v.status == 0)
+        let hash = try JSONParser().parse(v.stdout)["policy_hash"]?.stringValue
+        let h = try CLI.run(["policy", "hash", Self.example])
+        #expect(h.stdout == (hash ?? "?") + "\n")
+        #expect(try CLI.run(["keygen", "--role", "policy", "--out", dir + "/policy.key", "--valid-from", "2026-01-01T00:00:00.000Z"]).status == 0)
+        #expect(try CLI.run(["keygen", "--role", "attestation", "--out", dir + "/att.key"]).status == 0)
+        // Signing needs the policy role.
+        #expect(try CLI.run(["policy", "sign", Self.example, "--key", dir + "/att.key", "--out", dir + "/x.json"]).status != 0)
+        let s = try CLI.run(["policy", "sign", Self.example, "--key", dir + "/policy.key", "--out", dir + "/signed.json"])
+        #expect(s.status == 0, "\(s.stderr)")
+        // The signed policy keeps its hash.
+        #expect(try CLI.run(["policy", "hash", dir + "/signed.json"]).stdout == (hash ?? "?") + "\n")
+        // Install into a workspace trusting the policy key.
+        let entry = try JSONParser().parse(try readFile(dir + "/policy.key.pub.json"))
+        try FileManager.default.createDirectory(atPath: dir + "/ws", withIntermediateDirectories: true)
+        try CLI.write(["type": "parmana.trust-store/v1", "keys": [entry], "runtimes": []], dir + "/ws/trust.json")
+        let add = try CLI.run(["policy", "add", dir + "/signed.json", "--dir", dir + "/ws"])
+        #expect(add.status == 0, "\(add.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/ws/policies/payments.release@1.2.0.json"))
+        // An unsigned policy is refused by add.
+        let unsigned = try CLI.run(["policy", "add", Self.example, "--dir", dir + "/ws"])
+        #expect(unsigned.status == 2 && unsigned.stderr.contains("unsigned_policy"))
+        // Different content under the same (policy_id, version) conflicts.
+        var doc = try JSONParser().parse(try readFile(Self.example))
+        if case .object(var o) = doc { o["description"] = "changed"; doc = .object(o) }
+        try CLI.write(doc, dir + "/changed.json")
+        #expect(try CLI.run(["policy", "sign", dir + "/changed.json", "--key", dir + "/policy.key", "--out", dir + "/changed.signed.json"]).status == 0)
+        let conflict = try CLI.run(["policy", "add", dir + "/changed.signed.json", "--dir", dir + "/ws", "--json"])
+        #expect(conflict.status == 1)
+        #expect(try JSONParser().parse(conflict.stdout)["error"]?["code"] == "policy_version_conflict")
+        // Evaluate: a dry run with an explanation.
+        try CLI.write(["payment_id": "p", "amount": 20000, "currency": "EUR", "kyc_verified": true], dir + "/signals.json")
+        let e = try CLI.run(["evaluate", "--policy", dir + "/signed.json", "--signals", dir + "/signals.json", "--json"])
+        #expect(e.status == 0)
+        let out = try JSONParser().parse(e.stdout)
+        #expect(out["decision"]?["rule_id"] == "large-or-risky" && out["decision"]?["requires_override"] == true)
+        #expect(out["explanation"]?["deciding_rule"] == "large-or-risky")
+        let text = try CLI.run(["evaluate", "--policy", Self.example, "--signals", dir + "/signals.json"])
+        #expect(text.stdout.contains("← decides"))
+    }
+
+    @Test func invalidPolicyAndSignalsGiveCodesAndPointers() throws {
+        let dir = CLI.tempDir()
+        try CLI.write(["type": "parmana.policy/v1", "policy_id": "x", "version": "1.0.0", "signals": ["a": ["type": "number"]],
+                       "rules": [["id": "r", "when": ["signal": "a", "starts_with": "x"], "then": ["action": "approve", "reason": "ok"]]]],
+                      dir + "/bad.json")
+        let v = try CLI.run(["policy", "validate", dir + "/bad.json"])
+        #expect(v.status == 1 && v.stderr.contains("invalid_policy") && v.stderr.contains("/rules/0/when/starts_with"))
+        try CLI.write(["payment_id": 1, "amount": -5], dir + "/s.json")
+        let e = try CLI.run(["evaluate", "--policy", Self.example, "--signals", dir + "/s.json", "--json"])
+        #expect(e.status == 2)
+        let err = try JSONParser().parse(e.stdout)["error"]
+        #expect(err?["code"] == "invalid_signals")
+        let pointers = (err?["details"]?.arrayValue ?? []).compactMap { $0["pointer"]?.stringValue }
+        #expect(Set(pointers) == ["/payment_id", "/amount", "/currency", "/kyc_verified"])
+    }
+
+    @Test func policyTestReportsFailuresAndCoverage() throws {
+        let dir = CLI.tempDir()
+        try CLI.write([
+            ["name": "ok", "signals": ["payment_id": "p", "amount": 1, "currency": "EUR", "kyc_verified": true],
+             "expect": ["action": "approve", "requires_override": false, "rule_id": "standard"]],
+            ["name": "wrong", "signals": ["payment_id": "p", "amount": 1, "currency": "EUR", "kyc_verified": true],
+             "expect": ["action": "reject", "requires_override": false]],
+            ["name": "bad signals", "signals": ["amount": "x"], "expect": ["error": "invalid_signals"]],
+        ], dir + "/cases.json")
+        let r = try CLI.run(["policy", "test", Self.example, dir + "/cases.json"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("FAIL  wrong") && r.stdout.contains("2 passed, 1 failed"))
+        #expect(r.stdout.contains("rule kyc-required decided no case"))
+        for name in ["payments.release", "clinical.escalation", "claims.triage"] {
+            let base = RepoPaths.root + "/examples/policies/" + name
+            let ok = try CLI.run(["policy", "test", base + ".json", base + ".cases.json", "--json"])
+            #expect(ok.status == 0, "\(name)")
+            #expect(try JSONParser().parse(ok.stdout)["failed"] == 0)
+        }
+    }
+
+    @Test func yamlPolicyHashesLikeJSON() throws {
+        let dir = CLI.tempDir()
+        let yaml = """
+            type: parmana.policy/v1
+            policy_id: t.yaml
+            version: 1.0.0
+            signals: {a: {type: number}}
+            rules: []
+            """
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: dir + "/p.yaml"))
+        try CLI.write(["type": "parmana.policy/v1", "policy_id": "t.yaml", "version": "1.0.0", "signals": ["a": ["type": "number"]], "rules": []], dir + "/p.json")
+        let a = try CLI.run(["policy", "hash", dir + "/p.yaml"]), b = try CLI.run(["policy", "hash", dir + "/p.json"])
+        #expect(a.status == 0 && a.stdout == b.stdout)
+    }
+}
+
+func readFile(_ path: String) throws -> [UInt8] {
+    guard let d = FileManager.default.contents(atPath: path) else { throw ParmanaError(.io, "cannot read \(path)") }
+    return Array(d)
+}
