@@ -153,7 +153,7 @@ import Testing
             // Operands naming another signal.
             (["signal": "x", "lt": ["signal": "y"]], true), (["signal": "x", "equals": ["signal": "i"]], false),
             (["signal": "x", "in": ["signal": "list"]], true), (["signal": "s", "starts_with": ["signal": "s"]], true),
-            (["signal": "list", "contains": ["signal": "x"]], true),
+            (["signal": "list", "contains": ["signal": "x"]], true), (["signal": "list", "contains": 6], true), (["signal": "list", "contains": 7], false),
         ]
         let signals: JSONValue = ["x": ["type": "number"], "y": ["type": "number"], "s": ["type": "string"], "b": ["type": "boolean"],
                                   "i": ["type": "integer"], "tags": ["type": "array", "items": "string"],
