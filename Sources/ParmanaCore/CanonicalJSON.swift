@@ -15,7 +15,7 @@ public enum CanonicalJSON {
 
     /// Parses `input` strictly and returns its canonical bytes.
     public static func canonicalize(_ input: some Collection<UInt8>, parser: JSONParser = JSONParser()) throws(ParmanaError) -> [UInt8] {
-        bytes(try parser.parse(input))
+        try parser.canonicalize(input)
     }
 
     /// Appends the canonical form of `value` to `out`.

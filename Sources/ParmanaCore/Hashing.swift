@@ -9,8 +9,9 @@ public enum Hashing {
 
     /// Lowercase hex SHA-256.
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        let digest = SHA256.hash(data: bytes)
-        return digest.withUnsafeBytes { Hex.encode(buffer: $0) }
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize().withUnsafeBytes { Hex.encode(buffer: $0) }
     }
 
     /// `hex(sha256(JCS(value)))`.
@@ -21,6 +22,16 @@ public enum Hashing {
     /// `execution_fingerprint = hex(sha256(JCS(signals)))` (SPEC §1.4).
     public static func fingerprint(_ signals: JSONValue) -> String {
         canonicalHash(signals)
+    }
+
+    /// `execution_fingerprint` of signals given as raw JSON bytes: strict parse and
+    /// canonicalization in one pass. Throws the §1 error codes.
+    public static func fingerprint(json bytes: [UInt8], parser: JSONParser = JSONParser()) throws(ParmanaError) -> String {
+        try parser.withCanonicalBytes(bytes) { canonical in
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(canonical))
+            return hasher.finalize().withUnsafeBytes { Hex.encode(buffer: $0) }
+        }
     }
 
     /// Whether `s` is a 64-character lowercase hex hash.

@@ -38,13 +38,39 @@ public struct JSONParser: Sendable {
         return try result!.get()
     }
 
+    /// Strictly parses one document and writes its RFC 8785 form in the same pass,
+    /// without building a tree. Accepts and refuses exactly what ``parse(_:)`` does.
+    public func canonicalize(_ bytes: some Collection<UInt8>) throws(ParmanaError) -> [UInt8] {
+        try withCanonicalBytes(bytes) { Array($0) }
+    }
+
+    /// Canonicalizes in one pass and hands the canonical bytes to `body` without copying
+    /// them out (e.g. to hash them).
+    public func withCanonicalBytes<R>(_ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) throws(ParmanaError) -> R {
+        if bytes.count > maxBytes {
+            throw ParmanaError(.tooLarge, "input is \(bytes.count) bytes; the limit is \(maxBytes)")
+        }
+        var result: Result<R, ParmanaError>?
+        func run(_ buf: UnsafeBufferPointer<UInt8>) {
+            var w = CanonicalWriter(buf: buf)
+            defer { w.free() }
+            do throws(ParmanaError) {
+                try w.document()
+                result = .success(body(w.out.buffer))
+            } catch { result = .failure(error) }
+        }
+        _ = bytes.withContiguousStorageIfAvailable { run($0) }
+        if result == nil { Array(bytes).withUnsafeBufferPointer { run($0) } }
+        return try result!.get()
+    }
+
     /// Parses one JSON document from a string's UTF-8.
     public func parse(_ text: String) throws(ParmanaError) -> JSONValue {
         try parse(Array(text.utf8))
     }
 }
 
-private struct Cursor {
+struct Cursor {
     let buf: UnsafeBufferPointer<UInt8>
     var i = 0
     var depth = 0
@@ -273,9 +299,9 @@ private struct Cursor {
         }
     }
 
-    /// Validates one multi-byte UTF-8 sequence (RFC 3629: no overlongs, no surrogates,
-    /// nothing above U+10FFFF) and copies it.
-    mutating func utf8Sequence() throws(ParmanaError) {
+    /// Length of the valid multi-byte UTF-8 sequence at `i`, or nil (same rules as
+    /// ``utf8Sequence()``).
+    static func validUTF8Length(_ buf: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
         let b0 = buf[i]
         let len: Int
         var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
@@ -287,14 +313,19 @@ private struct Cursor {
         case 0xF0: len = 4; lo = 0x90
         case 0xF1...0xF3: len = 4
         case 0xF4: len = 4; hi = 0x8F
-        default: throw fail(.invalidJSON, "invalid UTF-8")
+        default: return nil
         }
-        guard i + len <= buf.count else { throw fail(.invalidJSON, "truncated UTF-8 sequence") }
+        guard i + len <= buf.count else { return nil }
         let b1 = buf[i + 1]
-        guard b1 >= lo, b1 <= hi else { throw fail(.invalidJSON, "invalid UTF-8") }
-        for k in 2..<max(len, 2) where buf[i + k] & 0xC0 != 0x80 {
-            throw fail(.invalidJSON, "invalid UTF-8")
-        }
+        guard b1 >= lo, b1 <= hi else { return nil }
+        for k in 2..<max(len, 2) where buf[i + k] & 0xC0 != 0x80 { return nil }
+        return len
+    }
+
+    /// Validates one multi-byte UTF-8 sequence (RFC 3629: no overlongs, no surrogates,
+    /// nothing above U+10FFFF) and copies it.
+    mutating func utf8Sequence() throws(ParmanaError) {
+        guard let len = Cursor.validUTF8Length(buf, i) else { throw fail(.invalidJSON, "invalid UTF-8") }
         scratch.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<(i + len)]))
         i += len
     }
