@@ -4,6 +4,9 @@ public enum ExecutionState: String, Sendable, Hashable, Codable, CaseIterable {
     case pendingOverride = "pending_override"
     case overrideApproved = "override_approved"
     case overrideRejected = "override_rejected"
+
+    /// The states an attestation itself may carry.
+    static let attestable = ["completed", "pending_override"]
 }
 
 /// The policy an attestation was decided under.
@@ -50,7 +53,7 @@ public struct AttestationPayload: Sendable, Hashable {
     /// Strictly decodes a payload object; throws `malformed_payload`.
     public init(json: JSONValue) throws(ParmanaError) {
         var r = try FieldReader(json, pointer: "/payload")
-        _ = try r.oneOf("type", [PayloadType.attestation])
+        _ = try r.oneOf("type", PayloadType.attestationList)
         executionID = try r.string("execution_id", "a lowercase UUID v4", where: Syntax.isUUIDv4)
         executionFingerprint = try r.hash("execution_fingerprint")
         var p = try r.object("policy")
@@ -61,7 +64,7 @@ public struct AttestationPayload: Sendable, Hashable {
         try p.finish()
         var d = try r.object("decision")
         decision = try Decision(reading: &d)
-        executionState = ExecutionState(rawValue: try r.oneOf("execution_state", ["completed", "pending_override"]))!
+        executionState = ExecutionState(rawValue: try r.oneOf("execution_state", ExecutionState.attestable))!
         runtimeHash = try r.hash("runtime_hash")
         issuedAt = try r.timestamp("issued_at")
         keyID = try r.keyID()

@@ -35,11 +35,26 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            for (n, member) in sortedMembers(object).enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(member.key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                write(member.value, to: &out)
+            let members = object.members
+            let n = members.count
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: n) { order in
+                for k in 0..<n { order[k] = k }
+                // Insertion sort of indices: objects are small and often nearly sorted.
+                if n > 1 {
+                    for x in 1..<n {
+                        var y = x
+                        while y > 0, utf16Precedes(members[order[y]].key, members[order[y - 1]].key) {
+                            order.swapAt(y, y - 1)
+                            y -= 1
+                        }
+                    }
+                }
+                for k in 0..<n {
+                    if k > 0 { out.append(UInt8(ascii: ",")) }
+                    writeString(members[order[k]].key, to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    write(members[order[k]].value, to: &out)
+                }
             }
             out.append(UInt8(ascii: "}"))
         }

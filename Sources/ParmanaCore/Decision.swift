@@ -1,6 +1,8 @@
 /// What a policy recommends (SPEC §5).
 public enum Action: String, Sendable, Hashable, Codable {
     case approve, reject
+
+    static let names = ["approve", "reject"]
 }
 
 /// A decision: action, whether a human must resolve it, reason and deciding rule.
@@ -24,7 +26,7 @@ public struct Decision: Sendable, Hashable {
     }
 
     init(reading r: inout FieldReader) throws(ParmanaError) {
-        action = Action(rawValue: try r.oneOf("action", ["approve", "reject"]))!
+        action = Action(rawValue: try r.oneOf("action", Action.names))!
         requiresOverride = try r.bool("requires_override")
         reason = try r.string("reason")
         ruleID = try r.string("rule_id")

@@ -4,7 +4,9 @@ public struct FieldReader {
     public let object: JSONObject
     public let pointer: String
     public let code: ErrorCode
-    private var seen: [String] = []
+    /// Which members were read: a bit per member index (first 64), then a list.
+    private var readMask: UInt64 = 0
+    private var readBeyond: [Int] = []
 
     public init(_ value: JSONValue, pointer: String = "", code: ErrorCode = .malformedPayload) throws(ParmanaError) {
         guard let o = value.objectValue else {
@@ -23,8 +25,12 @@ public struct FieldReader {
 
     /// The raw value of an optional field, marking it as read.
     public mutating func optional(_ key: String) -> JSONValue? {
-        seen.append(key)
-        return object[key]
+        let members = object.members
+        for i in members.indices where members[i].key.sameBytes(key) {
+            if i < 64 { readMask |= 1 << UInt64(i) } else { readBeyond.append(i) }
+            return members[i].value
+        }
+        return nil
     }
 
     /// The raw value of a required field.
@@ -72,15 +78,15 @@ public struct FieldReader {
     }
 
     /// A required string that must satisfy `check`, described by `what`.
-    public mutating func string(_ key: String, _ what: String, where check: (String) -> Bool) throws(ParmanaError) -> String {
+    public mutating func string(_ key: String, _ what: @autoclosure () -> String, where check: (String) -> Bool) throws(ParmanaError) -> String {
         let s = try string(key)
-        guard check(s) else { throw error(key, "expected \(what)") }
+        guard check(s) else { throw error(key, "expected \(what())") }
         return s
     }
 
     /// A required string that must be one of `values`.
     public mutating func oneOf(_ key: String, _ values: [String]) throws(ParmanaError) -> String {
-        try string(key, "one of \(values.joined(separator: ", "))") { values.contains($0) }
+        try string(key, "one of \(values.joined(separator: ", "))") { v in values.contains { $0.sameBytes(v) } }
     }
 
     /// A required timestamp in the exact SPEC §6 form.
@@ -108,9 +114,11 @@ public struct FieldReader {
     }
 
     /// Throws if the object has a field that was never read.
+    /// Throws if the object has a field that was never read.
     public func finish() throws(ParmanaError) {
-        for k in object.keys where !seen.contains(where: { $0.utf8.elementsEqual(k.utf8) }) {
-            throw error(k, "unknown field")
+        for i in object.members.indices {
+            let read = i < 64 ? readMask & (1 << UInt64(i)) != 0 : readBeyond.contains(i)
+            if !read { throw error(object.members[i].key, "unknown field") }
         }
     }
 }
@@ -128,30 +136,33 @@ public enum JSONPointer {
 public enum Syntax {
     /// A lowercase UUID version 4 (SPEC §6).
     public static func isUUIDv4(_ s: String) -> Bool {
-        let u = Array(s.utf8)
+        let u = s.utf8
         guard u.count == 36 else { return false }
+        var v14: UInt8 = 0, v19: UInt8 = 0
         for (i, c) in u.enumerated() {
+            if i == 14 { v14 = c }
+            if i == 19 { v19 = c }
             if i == 8 || i == 13 || i == 18 || i == 23 {
                 guard c == 0x2D else { return false }
             } else {
                 guard (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) else { return false }
             }
         }
-        return u[14] == UInt8(ascii: "4") && [UInt8(ascii: "8"), UInt8(ascii: "9"), UInt8(ascii: "a"), UInt8(ascii: "b")].contains(u[19])
+        return v14 == UInt8(ascii: "4") && (v19 == UInt8(ascii: "8") || v19 == UInt8(ascii: "9") || v19 == UInt8(ascii: "a") || v19 == UInt8(ascii: "b"))
     }
 
     /// `[a-z0-9][a-z0-9._-]{0,127}` (policy ids).
-    public static func isPolicyID(_ s: String) -> Bool { isToken(s, extra: [0x2E, 0x5F, 0x2D]) }
+    public static func isPolicyID(_ s: String) -> Bool { isToken(s, extra: (0x2E, 0x5F, 0x2D)) }
 
     /// `[a-z0-9][a-z0-9_.-]{0,127}` (reasons).
-    public static func isReason(_ s: String) -> Bool { isToken(s, extra: [0x5F, 0x2E, 0x2D]) }
+    public static func isReason(_ s: String) -> Bool { isToken(s, extra: (0x5F, 0x2E, 0x2D)) }
 
-    private static func isToken(_ s: String, extra: [UInt8]) -> Bool {
-        let u = Array(s.utf8)
+    private static func isToken(_ s: String, extra: (UInt8, UInt8, UInt8)) -> Bool {
+        let u = s.utf8
         guard (1...128).contains(u.count) else { return false }
         for (i, c) in u.enumerated() {
             let alnum = (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39)
-            guard alnum || (i > 0 && extra.contains(c)) else { return false }
+            guard alnum || (i > 0 && (c == extra.0 || c == extra.1 || c == extra.2)) else { return false }
         }
         return true
     }

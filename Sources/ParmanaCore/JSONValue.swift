@@ -32,13 +32,33 @@ public enum JSONValue: Sendable {
     public subscript(key: String) -> JSONValue? { objectValue?[key] }
 }
 
+extension String {
+    /// Equality by exact code points (UTF-8 bytes), never by canonical equivalence.
+    @inline(__always)
+    func sameBytes(_ other: String) -> Bool {
+        let a = utf8, b = other.utf8
+        guard a.count == b.count else { return false }
+        if let r = a.withContiguousStorageIfAvailable({ pa in
+            b.withContiguousStorageIfAvailable { pb in memcmpEqual(pa, pb) }
+        }), let r { return r }
+        return a.elementsEqual(b)
+    }
+}
+
+@inline(__always)
+func memcmpEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    for i in 0..<a.count where a[i] != b[i] { return false }
+    return true
+}
+
 extension JSONValue: Equatable {
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
         case (.number(let a), .number(let b)): return a == b
-        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
+        case (.string(let a), .string(let b)): return a.sameBytes(b)
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)): return a == b
         default: return false
@@ -79,11 +99,11 @@ public struct JSONObject: Sendable, Equatable {
 
     public subscript(key: String) -> JSONValue? {
         get {
-            for m in members where m.key.utf8.elementsEqual(key.utf8) { return m.value }
+            for m in members where m.key.sameBytes(key) { return m.value }
             return nil
         }
         set {
-            if let i = members.firstIndex(where: { $0.key.utf8.elementsEqual(key.utf8) }) {
+            if let i = members.firstIndex(where: { $0.key.sameBytes(key) }) {
                 if let v = newValue { members[i].value = v } else { members.remove(at: i) }
             } else if let v = newValue {
                 members.append((key: key, value: v))

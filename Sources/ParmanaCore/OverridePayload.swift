@@ -24,7 +24,7 @@ public struct OverridePayload: Sendable, Hashable {
         _ = try r.oneOf("type", [PayloadType.override])
         executionID = try r.string("execution_id", "a lowercase UUID v4", where: Syntax.isUUIDv4)
         attestationHash = try r.hash("attestation_hash")
-        resolution = Action(rawValue: try r.oneOf("resolution", ["approve", "reject"]))!
+        resolution = Action(rawValue: try r.oneOf("resolution", Action.names))!
         reason = try r.string("reason", "a non-empty reason") { !$0.isEmpty }
         approverID = try r.string("approver_id", "a non-empty approver id") { !$0.isEmpty }
         resolvedAt = try r.timestamp("resolved_at")

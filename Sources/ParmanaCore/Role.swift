@@ -24,4 +24,5 @@ public enum PayloadType {
     public static let trustStore = "parmana.trust-store/v1"
     public static let privateKey = "parmana.private-key/v1"
     public static let all = [attestation, override, policy, runtimeManifest, checkpoint]
+    static let attestationList = [attestation]
 }

@@ -10,7 +10,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Parses the exact form `YYYY-MM-DDTHH:MM:SS.mmmZ`; nil for anything else.
     public init?(_ text: String) {
-        let u = Array(text.utf8)
+        var text = text
+        guard let parsed = text.withUTF8({ Timestamp.parse($0) }) else { return nil }
+        millisecondsSinceEpoch = parsed
+    }
+
+    private static func parse(_ u: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard u.count == 24, u[4] == 0x2D, u[7] == 0x2D, u[10] == 0x54, u[13] == 0x3A,
               u[16] == 0x3A, u[19] == 0x2E, u[23] == 0x5A else { return nil }
         func num(_ a: Int, _ b: Int) -> Int? {
@@ -25,7 +30,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
               let mi = num(14, 16), let s = num(17, 19), let ms = num(20, 23) else { return nil }
         guard (1...12).contains(mo), d >= 1, d <= Timestamp.daysInMonth(y, mo), h < 24, mi < 60, s < 60 else { return nil }
         let days = Timestamp.daysFromCivil(y, mo, d)
-        millisecondsSinceEpoch = ((Int64(days) * 24 + Int64(h)) * 60 + Int64(mi)) * 60_000 + Int64(s) * 1000 + Int64(ms)
+        return ((Int64(days) * 24 + Int64(h)) * 60 + Int64(mi)) * 60_000 + Int64(s) * 1000 + Int64(ms)
     }
 
     public var description: String {
@@ -47,7 +52,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
 
     static func daysInMonth(_ y: Int, _ m: Int) -> Int {
-        [31, isLeap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        switch m {
+        case 2: isLeap(y) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     // Howard Hinnant's civil date algorithms.
