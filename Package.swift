@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
@@ -20,6 +21,10 @@ let package = Package(
             name: "ParmanaCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The governance pipeline, ports and in-memory implementations.
+        .target(name: "ParmanaRuntime", dependencies: ["ParmanaCore"]),
+        // The embedded default store: SQLite through GRDB.
+        .target(name: "ParmanaSQLite", dependencies: ["ParmanaCore", "ParmanaRuntime", .product(name: "GRDB", package: "GRDB.swift")]),
         // YAML as an authoring format for policies, converted to the JSON data model.
         .target(
             name: "ParmanaYAML",
@@ -38,11 +43,13 @@ let package = Package(
         // Emits Swift-signed artifacts for the independent Python verifier (interop/).
         .executableTarget(name: "parmana-interop", dependencies: ["ParmanaCore"]),
         // Shared test helpers and conformance suites.
-        .target(name: "ParmanaTesting", dependencies: ["ParmanaCore"]),
+        .target(name: "ParmanaTesting", dependencies: ["ParmanaCore", "ParmanaRuntime"]),
         .testTarget(name: "ParmanaCoreTests", dependencies: [
             "ParmanaCore", "ParmanaTesting", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "ParmanaYAMLTests", dependencies: ["ParmanaYAML", "ParmanaCore"]),
+        .testTarget(name: "ParmanaRuntimeTests", dependencies: ["ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
+        .testTarget(name: "ParmanaSQLiteTests", dependencies: ["ParmanaSQLite", "ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaCLITests", dependencies: ["ParmanaCLI", "ParmanaCore", "ParmanaTesting"]),
     ],
     swiftLanguageModes: [.v6]

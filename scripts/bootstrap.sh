@@ -2,7 +2,7 @@
 # Installs what Parmana's build and tests need on a fresh Debian machine. Idempotent.
 set -euo pipefail
 need_apt=()
-for pkg in libsqlite3-dev; do
+for pkg in libsqlite3-dev sqlite3; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -62,6 +62,8 @@ public struct ParmanaError: Error, Sendable, Hashable, CustomStringConvertible {
     public var code: ErrorCode
     public var message: String
     public var details: [Detail]
+    /// For `replay_detected`: the execution that consumed the fingerprint.
+    public var executionID: String?
 
     public init(_ code: ErrorCode, _ message: String, details: [Detail] = []) {
         self.code = code
@@ -77,6 +79,7 @@ public struct ParmanaError: Error, Sendable, Hashable, CustomStringConvertible {
             ("code", .string(code.rawValue)),
             ("message", .string(message)),
         ]
+        if let executionID { error.append(("execution_id", .string(executionID))) }
         if !details.isEmpty {
             error.append(("details", .array(details.map {
                 .object(JSONObject([("pointer", .string($0.pointer)), ("message", .string($0.message))]))

@@ -78,9 +78,12 @@ public struct Verifier: Sendable {
         }
 
         // 4. Signals.
+        var signals: JSONValue?
         if let signalBytes = input.signals {
             do {
-                let fp = Hashing.fingerprint(try parser.parse(signalBytes))
+                let parsed = try parser.parse(signalBytes)
+                signals = parsed
+                let fp = Hashing.fingerprint(parsed)
                 checks.fingerprintMatches = fp == payload.executionFingerprint
                 if fp != payload.executionFingerprint {
                     problem(ParmanaError(.fingerprintMismatch, "the signals' fingerprint \(fp) is not the attested one"))
@@ -91,7 +94,51 @@ public struct Verifier: Sendable {
             }
         }
 
-        // 5. Override.
+        // 5. Policy: same content, and the decision reproduces exactly.
+        if let policyBytes = input.policy {
+            do {
+                let loaded = try LoadedPolicy(json: try parser.parse(policyBytes), trust: trust, requireSigned: false)
+                let p = loaded.policy
+                let matches = p.hash == payload.policy.hash && p.policyID == payload.policy.policyID && p.version.text == payload.policy.version
+                checks.policyMatches = matches
+                if !matches {
+                    problem(ParmanaError(.policyMismatch, "the policy given is \(p.policyID) \(p.version.text) (\(p.hash)), not the one attested"))
+                }
+                if let signals, checks.fingerprintMatches == true {
+                    do {
+                        let d = try loaded.compiled.evaluate(signals)
+                        checks.decisionReproduced = d == payload.decision
+                        if d != payload.decision {
+                            problem(ParmanaError(.decisionMismatch, "re-evaluation gives \(d.action.rawValue) by \(d.ruleID), not the attested decision"))
+                        }
+                    } catch {
+                        checks.decisionReproduced = false
+                        problem(error)
+                    }
+                }
+            } catch {
+                checks.policyMatches = false
+                problem(error)
+            }
+        }
+
+        // 6. Audit inclusion.
+        if let proofBytes = input.proof {
+            do {
+                let proof = try InclusionProof(json: try parser.parse(proofBytes))
+                if let e = proof.check(recordHash: envelope.hash, trust: trust) {
+                    checks.auditIncluded = false
+                    problem(e)
+                } else {
+                    checks.auditIncluded = true
+                }
+            } catch {
+                checks.auditIncluded = false
+                problem(error)
+            }
+        }
+
+        // 7. Override.
         var overrideResolution: Action?
         if let overrideBytes = input.override {
             let result = verifyOverride(overrideBytes, for: envelope, payload: payload)

@@ -1,0 +1,83 @@
+/// The kinds of governance event in the audit log (SPEC §11).
+public enum AuditKind: String, Sendable, Hashable, CaseIterable {
+    case execution, override
+    case policyLoaded = "policy_loaded"
+    case runtimeStarted = "runtime_started"
+}
+
+/// One audit log entry (SPEC §11). Its `record` (an envelope) is stored next to it.
+public struct AuditEntry: Sendable, Hashable {
+    public var seq: Int
+    public var kind: AuditKind
+    public var executionID: String?
+    public var executionFingerprint: String?
+    public var recordHash: String
+    public var prevHash: String
+    public var recordedAt: Timestamp
+
+    /// `prev_hash` of the first entry.
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    public init(seq: Int, kind: AuditKind, executionID: String?, executionFingerprint: String?,
+                recordHash: String, prevHash: String, recordedAt: Timestamp) {
+        self.seq = seq
+        self.kind = kind
+        self.executionID = executionID
+        self.executionFingerprint = executionFingerprint
+        self.recordHash = recordHash
+        self.prevHash = prevHash
+        self.recordedAt = recordedAt
+    }
+
+    /// The entry that follows `previous` (or starts the log) for `record`.
+    public static func next(after previous: (seq: Int, entryHash: String)?, kind: AuditKind, executionID: String?,
+                            executionFingerprint: String?, record: JSONValue, at time: Timestamp) -> AuditEntry {
+        AuditEntry(seq: (previous?.seq ?? 0) + 1, kind: kind, executionID: executionID,
+                   executionFingerprint: executionFingerprint, recordHash: Hashing.canonicalHash(record),
+                   prevHash: previous?.entryHash ?? genesisHash, recordedAt: time)
+    }
+
+    public var json: JSONValue {
+        [
+            "seq": .number(Double(seq)), "kind": .string(kind.rawValue),
+            "execution_id": executionID.map(JSONValue.string) ?? .null,
+            "execution_fingerprint": executionFingerprint.map(JSONValue.string) ?? .null,
+            "record_hash": .string(recordHash), "prev_hash": .string(prevHash),
+            "recorded_at": .string(recordedAt.description),
+        ]
+    }
+
+    /// `entry_hash = hex(sha256(JCS(entry)))`.
+    public var entryHash: String { Hashing.canonicalHash(json) }
+
+    /// Strictly decodes an entry.
+    public init(json: JSONValue) throws(ParmanaError) {
+        var r = try FieldReader(json, code: .auditChainBroken)
+        seq = try r.integer("seq")
+        guard let k = AuditKind(rawValue: try r.string("kind")) else { throw r.error("kind", "unknown kind") }
+        kind = k
+        _ = try r.required("execution_id")
+        executionID = try r.optionalString("execution_id")
+        _ = try r.required("execution_fingerprint")
+        executionFingerprint = try r.optionalString("execution_fingerprint")
+        recordHash = try r.hash("record_hash")
+        prevHash = try r.hash("prev_hash")
+        recordedAt = try r.timestamp("recorded_at")
+        try r.finish()
+    }
+}
+
+/// An entry with its record, as stored.
+public struct AuditRecord: Sendable {
+    public var entry: AuditEntry
+    public var record: JSONValue
+
+    public init(entry: AuditEntry, record: JSONValue) {
+        self.entry = entry
+        self.record = record
+    }
+
+    public var json: JSONValue {
+        ["entry": entry.json, "entry_hash": .string(entry.entryHash), "record": record]
+    }
+}

@@ -1,0 +1,165 @@
+/// Verifies a whole audit log (SPEC §11): every `prev_hash` links, every `record_hash`
+/// matches its record, every record's signature verifies under the trust store, no
+/// fingerprint appears in two execution entries, and every checkpoint is signed and
+/// matches the tree. Any break makes the log invalid and names the first bad `seq`.
+public struct AuditLogVerifier: Sendable {
+    public var trust: TrustStore
+
+    public init(trust: TrustStore) {
+        self.trust = trust
+    }
+
+    /// One problem, at the entry (or checkpoint size) where it was found.
+    public struct Problem: Sendable, Equatable {
+        public var seq: Int
+        public var code: ErrorCode
+        public var message: String
+    }
+
+    public struct Report: Sendable {
+        public var valid: Bool
+        public var size: Int
+        public var rootHash: String
+        public var checkpointsChecked: Int
+        public var problems: [Problem]
+        public var firstBadSeq: Int? { problems.map(\.seq).min() }
+
+        public var json: JSONValue {
+            [
+                "valid": .bool(valid), "size": .number(Double(size)), "root_hash": .string(rootHash),
+                "checkpoints_checked": .number(Double(checkpointsChecked)),
+                "first_bad_seq": firstBadSeq.map { .number(Double($0)) } ?? .null,
+                "errors": .array(problems.sorted { $0.seq < $1.seq }.prefix(100).map {
+                    ["seq": .number(Double($0.seq)), "code": .string($0.code.rawValue), "message": .string($0.message)]
+                }),
+            ]
+        }
+    }
+
+    /// Runs `work` over chunks of `0..<count`; the caller may do so concurrently.
+    public typealias ChunkRunner = @Sendable (_ count: Int, _ work: @Sendable (Range<Int>) -> [Problem]) -> [Problem]
+
+    /// Sequential chunk runner.
+    public static let sequential: ChunkRunner = { count, work in work(0..<count) }
+
+    /// Verifies `records` (in stored order) and `checkpoints`.
+    public func verify(_ records: [AuditRecord], checkpoints: [Envelope], runner: ChunkRunner = AuditLogVerifier.sequential) -> Report {
+        var problems: [Problem] = []
+        func broken(_ seq: Int, _ message: String) { problems.append(Problem(seq: seq, code: .auditChainBroken, message: message)) }
+
+        // 1. Structure: order, links, record hashes, duplicates (sequential, cheap).
+        var entryHashes: [String] = []
+        entryHashes.reserveCapacity(records.count)
+        var previous = AuditEntry.genesisHash
+        var fingerprints: [String: Int] = [:]
+        var executionIndex: [String: Int] = [:]
+        var overridden: Set<String> = []
+        for (i, r) in records.enumerated() {
+            let e = r.entry
+            let seq = i + 1
+            if e.seq != seq { broken(seq, "entry \(i + 1) has seq \(e.seq): entries are missing or out of order") }
+            if e.prevHash != previous { broken(seq, "prev_hash does not link to entry \(seq - 1)") }
+            if e.recordHash != Hashing.canonicalHash(r.record) { broken(seq, "record_hash does not match the stored record") }
+            switch e.kind {
+            case .execution:
+                guard let fp = e.executionFingerprint, let id = e.executionID else {
+                    broken(seq, "an execution entry needs execution_id and execution_fingerprint")
+                    break
+                }
+                if let first = fingerprints[fp] { broken(seq, "fingerprint \(fp) was already executed at seq \(first)") } else { fingerprints[fp] = seq }
+                if executionIndex[id] != nil { broken(seq, "execution \(id) appears twice") } else { executionIndex[id] = i }
+            case .override:
+                guard let id = e.executionID else { broken(seq, "an override entry needs execution_id"); break }
+                if executionIndex[id] == nil { broken(seq, "override for execution \(id), which is not earlier in the log") }
+                if !overridden.insert(id).inserted { broken(seq, "execution \(id) was overridden twice") }
+            case .policyLoaded, .runtimeStarted:
+                break
+            }
+            let h = e.entryHash
+            entryHashes.append(h)
+            previous = h
+        }
+
+        // 2. Signatures (parallel by chunks).
+        let index = executionIndex
+        let trust = self.trust
+        problems += runner(records.count) { range in
+            var out: [Problem] = []
+            for i in range {
+                if let p = AuditLogVerifier.checkRecord(records[i], seq: i + 1, records: records, executionIndex: index, trust: trust) {
+                    out.append(p)
+                }
+            }
+            return out
+        }
+
+        // 3. Checkpoints.
+        let leaves = entryHashes.map { Merkle.leafHash(entryHash: $0) }
+        for cpEnv in checkpoints {
+            guard let cp = try? CheckpointPayload(json: cpEnv.payload) else {
+                broken(records.count, "a checkpoint is malformed")
+                continue
+            }
+            let at = max(1, cp.size)
+            if let e = trust.trustError(keyID: cp.keyID, type: PayloadType.checkpoint, at: cp.issuedAt) {
+                broken(at, "checkpoint of size \(cp.size): \(e.message)")
+                continue
+            }
+            guard let key = trust.key(cp.keyID), key.publicKey.isValidSignature(cpEnv.signature, for: cpEnv.signedBytes) else {
+                broken(at, "checkpoint of size \(cp.size): signature does not verify")
+                continue
+            }
+            guard cp.size <= records.count else {
+                broken(records.count, "checkpoint of size \(cp.size) is beyond the log (size \(records.count)): entries were removed")
+                continue
+            }
+            if Hex.encode(Merkle.root(leaves, 0..<cp.size)) != cp.rootHash {
+                broken(at, "checkpoint of size \(cp.size): root does not match the log")
+            } else if cp.size > 0, entryHashes[cp.size - 1] != cp.lastEntryHash {
+                broken(at, "checkpoint of size \(cp.size): last_entry_hash does not match")
+            }
+        }
+        return Report(valid: problems.isEmpty, size: records.count, rootHash: Hex.encode(Merkle.root(leaves)),
+                      checkpointsChecked: checkpoints.count, problems: problems)
+    }
+
+    /// Checks one record's signature and trust for its kind.
+    static func checkRecord(_ r: AuditRecord, seq: Int, records: [AuditRecord], executionIndex: [String: Int], trust: TrustStore) -> Problem? {
+        func bad(_ m: String) -> Problem { Problem(seq: seq, code: .auditChainBroken, message: m) }
+        do {
+            let env = try Envelope(json: r.record)
+            switch r.entry.kind {
+            case .execution:
+                let p = try AttestationPayload(json: env.payload)
+                guard p.executionID == r.entry.executionID, p.executionFingerprint == r.entry.executionFingerprint else {
+                    return bad("the attestation is for another execution or fingerprint")
+                }
+                if let e = trust.trustError(keyID: p.keyID, type: PayloadType.attestation, at: p.issuedAt) { return bad(e.message) }
+            case .override:
+                let o = try OverridePayload(json: env.payload)
+                guard o.executionID == r.entry.executionID, let i = executionIndex[o.executionID], i < seq - 1 else {
+                    return bad("the override names an execution that is not earlier in the log")
+                }
+                let attestation = records[i]
+                guard o.attestationHash == attestation.entry.recordHash else { return bad("the override names another attestation") }
+                let a = try AttestationPayload(json: try Envelope(json: attestation.record).payload)
+                guard a.decision.requiresOverride else { return bad("the overridden execution did not require an override") }
+                if let e = trust.trustError(keyID: o.keyID, type: PayloadType.override, at: o.resolvedAt, approverID: o.approverID) {
+                    return bad(e.message)
+                }
+            case .policyLoaded:
+                guard env.type == PayloadType.policy else { return bad("a policy_loaded record must be a signed policy") }
+                if let e = trust.trustError(keyID: env.keyID, type: PayloadType.policy, at: nil) { return bad(e.message) }
+            case .runtimeStarted:
+                _ = try RuntimeManifest(json: env.payload)
+                if let e = trust.trustError(keyID: env.keyID, type: PayloadType.runtimeManifest, at: nil) { return bad(e.message) }
+            }
+            guard let key = trust.key(env.keyID), key.publicKey.isValidSignature(env.signature, for: env.signedBytes) else {
+                return bad("the record's signature does not verify")
+            }
+            return nil
+        } catch {
+            return bad("the record is malformed: \(error.message)")
+        }
+    }
+}
