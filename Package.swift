@@ -36,6 +36,8 @@ let package = Package(
             dependencies: [
                 "ParmanaCore",
                 "ParmanaYAML",
+                "ParmanaRuntime",
+                "ParmanaSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -2,9 +2,9 @@ import Foundation
 import ParmanaCore
 
 /// File access for the command line. Every failure is a ``ParmanaError`` with code `io_error`.
-enum FileIO {
+public enum FileIO {
     /// Reads a file, or standard input for `-` or nil.
-    static func read(_ path: String?) throws(ParmanaError) -> [UInt8] {
+    public static func read(_ path: String?) throws(ParmanaError) -> [UInt8] {
         if path == nil || path == "-" {
             return Array(FileHandle.standardInput.readDataToEndOfFile())
         }
@@ -14,10 +14,10 @@ enum FileIO {
         return Array(data)
     }
 
-    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+    public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
     /// Writes atomically (temp file + rename) with the given POSIX mode.
-    static func write(_ bytes: [UInt8], to path: String, mode: Int = 0o644, overwrite: Bool = true) throws(ParmanaError) {
+    public static func write(_ bytes: [UInt8], to path: String, mode: Int = 0o644, overwrite: Bool = true) throws(ParmanaError) {
         if !overwrite, exists(path) {
             throw ParmanaError(.io, "\(path) already exists; refusing to overwrite it")
         }
@@ -35,7 +35,7 @@ enum FileIO {
         }
     }
 
-    static func createDirectory(_ path: String, mode: Int = 0o755) throws(ParmanaError) {
+    public static func createDirectory(_ path: String, mode: Int = 0o755) throws(ParmanaError) {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
         } catch {
@@ -44,7 +44,7 @@ enum FileIO {
     }
 
     /// Loads a private key file, refusing one that group or others can read.
-    static func loadPrivateKey(_ path: String) throws(ParmanaError) -> SigningKey {
+    public static func loadPrivateKey(_ path: String) throws(ParmanaError) -> SigningKey {
         var st = stat()
         guard stat(path, &st) == 0 else { throw ParmanaError(.io, "cannot read key file \(path)") }
         if st.st_mode & 0o077 != 0 {
@@ -54,15 +54,15 @@ enum FileIO {
     }
 
     /// Reads and strictly parses a JSON file.
-    static func readJSON(_ path: String?) throws(ParmanaError) -> JSONValue {
+    public static func readJSON(_ path: String?) throws(ParmanaError) -> JSONValue {
         try JSONParser().parse(try read(path))
     }
 
-    static func writeStdout(_ bytes: [UInt8]) {
+    public static func writeStdout(_ bytes: [UInt8]) {
         FileHandle.standardOutput.write(Data(bytes))
     }
 
-    static func writeStderr(_ text: String) {
+    public static func writeStderr(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

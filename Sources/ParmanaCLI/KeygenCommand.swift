@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ParmanaCore
+import ParmanaRuntime
 
 struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +33,7 @@ struct KeygenCommand: ParsableCommand {
             let from = try validFrom.map { s throws(ParmanaError) in
                 guard let t = Timestamp(s) else { throw ParmanaError(.invalidRequest, "--valid-from must look like 2026-01-01T00:00:00.000Z") }
                 return t
-            } ?? SystemClock.now()
+            } ?? SystemClock().now()
             let key = SigningKey(roles: roles, approverID: approverID)
             let entry = TrustedKey(publicKey: key.publicKey, roles: roles, validFrom: from, label: label,
                                    approverID: roles.contains(.approver) ? approverID : nil)
@@ -59,11 +60,3 @@ struct KeygenCommand: ParsableCommand {
     }
 }
 
-/// The wall clock, for the command line only (the core never reads a clock).
-enum SystemClock {
-    static func now() -> Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(millisecondsSinceEpoch: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
-    }
-}

@@ -28,15 +28,29 @@ extension ParsableCommand {
         do {
             try body()
         } catch let e as ParmanaError {
-            if json {
-                FileIO.writeStdout(CanonicalJSON.bytes(e.json) + [0x0A])
-            } else {
-                FileIO.writeStderr("error: \(e.code.rawValue): \(e.message)")
-                for d in e.details.prefix(20) where !e.message.contains(d.pointer) {
-                    FileIO.writeStderr("  at \(d.pointer): \(d.message)")
-                }
-            }
+            report(e, json: json)
             throw ExitCode(invalidExit[e.code] ?? Exit.code(for: e))
+        }
+    }
+
+    /// Async form of ``guarded(json:invalidExit:_:)``.
+    func guardedAsync(json: Bool, invalidExit: [ErrorCode: Int32] = [:], _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let e as ParmanaError {
+            report(e, json: json)
+            throw ExitCode(invalidExit[e.code] ?? Exit.code(for: e))
+        }
+    }
+
+    func report(_ e: ParmanaError, json: Bool) {
+        if json {
+            FileIO.writeStdout(CanonicalJSON.bytes(e.json) + [0x0A])
+        } else {
+            FileIO.writeStderr("error: \(e.code.rawValue): \(e.message)")
+            for d in e.details.prefix(20) where !e.message.contains(d.pointer) {
+                FileIO.writeStderr("  at \(d.pointer): \(d.message)")
+            }
         }
     }
 

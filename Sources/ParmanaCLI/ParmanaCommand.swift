@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// The `parmana` command line (SPEC §14).
-public struct ParmanaCommand: ParsableCommand {
+public struct ParmanaCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "parmana",
         abstract: "Deterministic governance runtime: is this action authorized to execute?",
@@ -12,7 +12,8 @@ public struct ParmanaCommand: ParsableCommand {
         version: ParmanaVersion.string,
         subcommands: [
             CanonicalizeCommand.self, FingerprintCommand.self, KeygenCommand.self, VerifyCommand.self,
-            PolicyCommand.self, EvaluateCommand.self,
+            PolicyCommand.self, EvaluateCommand.self, InitCommand.self, DecideCommand.self, OverrideCommand.self,
+            AuditCommand.self, RuntimeCommand.self, TrustCommand.self,
         ]
     )
 

@@ -1,16 +1,17 @@
 /// The fixed workspace layout (SPEC §14).
-struct Workspace {
-    let root: String
+public struct Workspace: Sendable {
+    public let root: String
+    public init(root: String) { self.root = root }
 
     /// `--dir`, else `$PARMANA_DIR`, else `./.parmana`.
-    static func path(_ dir: String?) -> Workspace {
+    public static func path(_ dir: String?) -> Workspace {
         Workspace(root: dir ?? CLIContext.current.defaultDirectory ?? ".parmana")
     }
 
-    var config: String { root + "/config.json" }
-    var trust: String { root + "/trust.json" }
-    var keys: String { root + "/keys" }
-    var tokens: String { root + "/tokens" }
-    var policies: String { root + "/policies" }
-    var data: String { root + "/data" }
+    public var config: String { root + "/config.json" }
+    public var trust: String { root + "/trust.json" }
+    public var keys: String { root + "/keys" }
+    public var tokens: String { root + "/tokens" }
+    public var policies: String { root + "/policies" }
+    public var data: String { root + "/data" }
 }

@@ -1,0 +1,75 @@
+import Foundation
+import ParmanaCore
+import ParmanaRuntime
+import ParmanaSQLite
+
+/// Opens a workspace (SPEC §14 layout) into a ready ``Runtime``. Refuses to start
+/// without config, keys, trust store or policies, saying how to fix it; never
+/// generates a key silently.
+public struct WorkspaceRuntime: Sendable {
+    public let workspace: Workspace
+    public let config: WorkspaceConfig
+    public let trust: TrustStore
+    public let runtime: Runtime
+
+    static func missing(_ what: String, _ path: String) -> ParmanaError {
+        ParmanaError(.invalidConfig, "\(what) not found at \(path); create a workspace with 'parmana init --dir \((path as NSString).deletingLastPathComponent)' or pass --dir")
+    }
+
+    public static func loadConfig(_ ws: Workspace) throws(ParmanaError) -> WorkspaceConfig {
+        guard FileIO.exists(ws.config) else { throw missing("config.json", ws.config) }
+        return try WorkspaceConfig(json: try FileIO.readJSON(ws.config))
+    }
+
+    public static func loadTrust(_ ws: Workspace) throws(ParmanaError) -> TrustStore {
+        guard FileIO.exists(ws.trust) else { throw missing("trust.json", ws.trust) }
+        return try TrustStore(json: try FileIO.readJSON(ws.trust))
+    }
+
+    /// The evidence store named by a URL.
+    public static func openStore(_ url: String, workspace: Workspace) throws(ParmanaError) -> any EvidenceStore {
+        if url == "memory:" { return MemoryEvidenceStore() }
+        if url.hasPrefix("sqlite:") {
+            var path = String(url.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path.removeFirst(2) }
+            if !path.hasPrefix("/") { path = workspace.root + "/" + path }
+            try FileIO.createDirectory((path as NSString).deletingLastPathComponent, mode: 0o700)
+            return try SQLiteEvidenceStore(path: path)
+        }
+        throw ParmanaError(.invalidConfig, "unsupported store URL '\(url)'; use sqlite:PATH or memory: (redis:// and postgres:// are not available in this build)")
+    }
+
+    /// Opens the workspace; `start` records runtime_started / policy_loaded.
+    public static func open(_ ws: Workspace, clock: any Clock = SystemClock(), storeOverride: String? = nil, start: Bool = true) async throws(ParmanaError) -> WorkspaceRuntime {
+        let config = try loadConfig(ws)
+        let trust = try loadTrust(ws)
+        let keyPath = ws.root + "/" + config.attestationKey
+        guard FileIO.exists(keyPath) else { throw missing("the attestation key", keyPath) }
+        let key = try FileIO.loadPrivateKey(keyPath)
+        guard key.roles.contains(.attestation) else { throw ParmanaError(.invalidConfig, "\(keyPath) does not have the attestation role") }
+        let cpPath = ws.root + "/" + config.checkpointKey
+        let cpKey = FileIO.exists(cpPath) ? try FileIO.loadPrivateKey(cpPath) : nil
+        guard trust.key(key.keyID) != nil else {
+            throw ParmanaError(.invalidConfig, "the attestation key \(key.keyID) is not in \(ws.trust); add it with 'parmana trust add-key'")
+        }
+        var registry = PolicyRegistry()
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: ws.policies)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        guard !files.isEmpty else {
+            throw ParmanaError(.invalidConfig, "no policies in \(ws.policies); sign one with 'parmana policy sign' and install it with 'parmana policy add'")
+        }
+        for f in files {
+            do {
+                try registry.add(try LoadedPolicy(json: try FileIO.readJSON(ws.policies + "/" + f), trust: trust, requireSigned: config.requireSignedPolicies))
+            } catch {
+                throw ParmanaError(error.code, "\(ws.policies)/\(f): \(error.message)", details: error.details)
+            }
+        }
+        let manifest = Envelope.sign(Provenance.manifest(keyID: key.keyID).json, with: key)
+        let store = try openStore(storeOverride ?? config.store, workspace: ws)
+        let runtime = Runtime(RuntimeConfiguration(
+            store: store, trust: trust, signer: key, checkpointSigner: cpKey?.roles.contains(.checkpoint) == true ? cpKey : nil,
+            clock: clock, manifest: manifest, logID: config.logID), policies: registry)
+        if start { try await runtime.start() }
+        return WorkspaceRuntime(workspace: ws, config: config, trust: trust, runtime: runtime)
+    }
+}
