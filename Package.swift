@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "ParmanaYAMLTests", dependencies: ["ParmanaYAML", "ParmanaCore"]),
         .testTarget(name: "ParmanaRuntimeTests", dependencies: ["ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaSQLiteTests", dependencies: ["ParmanaSQLite", "ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
-        .testTarget(name: "ParmanaCLITests", dependencies: ["ParmanaCLI", "ParmanaCore", "ParmanaTesting"]),
+        .testTarget(name: "ParmanaCLITests", dependencies: ["ParmanaCLI", "ParmanaCore", "ParmanaRuntime", "ParmanaTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

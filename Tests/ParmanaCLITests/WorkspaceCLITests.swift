@@ -1,0 +1,219 @@
+import Foundation
+@testable import ParmanaCLI
+import ParmanaCore
+import ParmanaTesting
+import Testing
+
+/// End-to-end flows of the README through the real binary, and tamper cases that edit
+/// the SQLite file directly.
+@Suite(.serialized) struct WorkspaceCLITests {
+    struct WS {
+        let dir: String
+        var ws: String { dir + "/ws" }
+
+        init() throws {
+            dir = CLI.tempDir()
+            let r = try CLI.run(["init", "--dir", dir + "/ws"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+
+        func signals(_ id: String, _ amount: Double) throws -> String {
+            let path = dir + "/\(id).json"
+            try CLI.write(["payment_id": .string(id), "amount": .number(amount), "currency": "EUR", "kyc_verified": true], path)
+            return path
+        }
+
+        func decide(_ id: String, _ amount: Double) throws -> JSONValue {
+            let r = try CLI.run(["decide", "--dir", ws, "--policy-id", "payments.release", "--signals", try signals(id, amount), "--json"])
+            #expect(r.status == 0, "\(r.stderr) \(r.stdout)")
+            return try JSONParser().parse(r.stdout)
+        }
+
+        var db: String { ws + "/data/parmana.sqlite" }
+
+        func auditVerify() throws -> (status: Int32, report: JSONValue) {
+            let r = try CLI.run(["audit", "verify", "--dir", ws, "--json"])
+            return (r.status, try JSONParser().parse(r.stdout))
+        }
+    }
+
+    @Test func initIsCompleteAndRefusesToOverwrite() throws {
+        let w = try WS()
+        for f in ["config.json", "trust.json", "keys/attestation.key", "keys/policy.key", "keys/approver-demo.key", "tokens/admin.token",
+                  "policies/payments.release@1.2.0.json", "policies/clinical.escalation@2.0.0.json", "policies/claims.triage@1.0.0.json"] {
+            #expect(FileManager.default.fileExists(atPath: w.ws + "/" + f), "\(f)")
+        }
+        for f in ["keys/attestation.key", "keys/policy.key", "keys/approver-demo.key", "tokens/admin.token"] {
+            let mode = (try FileManager.default.attributesOfItem(atPath: w.ws + "/" + f)[.posixPermissions] as? Int) ?? 0
+            #expect(mode == 0o600, "\(f)")
+        }
+        let config = try JSONParser().parse(try readFile(w.ws + "/config.json"))
+        let token = String(decoding: try readFile(w.ws + "/tokens/admin.token"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(config["tokens"]?.arrayValue?.first?["sha256"]?.stringValue == Hashing.sha256Hex(Array(token.utf8)))
+        #expect(!String(decoding: try readFile(w.ws + "/config.json"), as: UTF8.self).contains(token))
+        #expect(try CLI.run(["init", "--dir", w.ws]).status == 2)
+        let audit = try w.auditVerify()
+        #expect(audit.status == 0 && audit.report["size"] == 4)
+    }
+
+    @Test func embeddedExamplePoliciesMatchTheFiles() throws {
+        for (name, text) in ExamplePolicies.all {
+            let file = String(decoding: try readFile(RepoPaths.root + "/examples/policies/\(name).json"), as: UTF8.self)
+            #expect(file.trimmingCharacters(in: .newlines) == text.trimmingCharacters(in: .newlines), "run scripts/embed-examples.py")
+        }
+    }
+
+    @Test func decideReplayOverrideVerifyFlow() throws {
+        let w = try WS()
+        let first = try w.decide("p1", 100)
+        #expect(first["execution_state"] == "completed")
+        let replay = try CLI.run(["decide", "--dir", w.ws, "--policy-id", "payments.release", "--signals", w.dir + "/p1.json", "--json"])
+        #expect(replay.status == 1)
+        let err = try JSONParser().parse(replay.stdout)["error"]
+        #expect(err?["code"] == "replay_detected" && err?["execution_id"] == first["execution_id"])
+
+        let pending = try w.decide("p2", 50_000)
+        #expect(pending["execution_state"] == "pending_override")
+        let id = pending["execution_id"]!.stringValue!
+        let approve = try CLI.run(["override", "approve", id, "--dir", w.ws, "--key", w.ws + "/keys/approver-demo.key",
+                                   "--reason", "checked", "--out", w.dir + "/override.json"])
+        #expect(approve.status == 0, "\(approve.stderr)")
+        let again = try CLI.run(["override", "reject", id, "--dir", w.ws, "--key", w.ws + "/keys/approver-demo.key", "--reason", "x", "--json"])
+        let againJSON = try JSONParser().parse(again.stdout)
+        #expect(again.status == 1 && againJSON["error"]?["code"] == "override_already_resolved")
+        let notPending = try CLI.run(["override", "approve", first["execution_id"]!.stringValue!, "--dir", w.ws, "--key", w.ws + "/keys/approver-demo.key", "--reason", "x"])
+        #expect(notPending.status == 1 && notPending.stderr.contains("not_pending"))
+        let wrongKey = try CLI.run(["override", "approve", id, "--dir", w.ws, "--key", w.ws + "/keys/policy.key", "--reason", "x"])
+        #expect(wrongKey.status == 1 && wrongKey.stderr.contains("untrusted_key"))
+
+        try CLI.write(pending["attestation"]!, w.dir + "/att.json")
+        let proof = try CLI.run(["audit", "proof", "--dir", w.ws, "--execution", id])
+        #expect(proof.status == 0)
+        try Data(proof.stdout.utf8).write(to: URL(fileURLWithPath: w.dir + "/proof.json"))
+        let v = try CLI.run(["verify", w.dir + "/att.json", "--trust", w.ws + "/trust.json", "--signals", w.dir + "/p2.json",
+                             "--policy", w.ws + "/policies/payments.release@1.2.0.json", "--override", w.dir + "/override.json",
+                             "--proof", w.dir + "/proof.json", "--require-known-runtime", "--json"])
+        #expect(v.status == 0, "\(v.stdout)")
+        let report = try JSONParser().parse(v.stdout)
+        #expect(report["authorized"] == true)
+        for check in ["payload_well_formed", "key_trusted", "signature_valid", "runtime_verified", "fingerprint_matches",
+                      "policy_matches", "decision_reproduced", "override_valid", "audit_included"] {
+            #expect(report["checks"]?[check] == true, "\(check)")
+        }
+        // Another policy version does not match.
+        let other = try CLI.run(["verify", w.dir + "/att.json", "--trust", w.ws + "/trust.json", "--signals", w.dir + "/p2.json",
+                                 "--policy", w.ws + "/policies/claims.triage@1.0.0.json"])
+        #expect(other.status == 1 && other.stdout.contains("policy_mismatch"))
+        #expect(try w.auditVerify().status == 0)
+    }
+
+    @Test func rotationFlow() throws {
+        let w = try WS()
+        let before = try w.decide("r1", 10)
+        try CLI.write(before["attestation"]!, w.dir + "/old.json")
+        #expect(try CLI.run(["keygen", "--role", "attestation,checkpoint", "--out", w.dir + "/new.key"]).status == 0)
+        let rot = try CLI.run(["trust", "rotate", "--key", w.dir + "/new.key", "--dir", w.ws])
+        #expect(rot.status == 0, "\(rot.stderr)")
+        let after = try w.decide("r2", 10)
+        let newID = try JSONParser().parse(try readFile(w.dir + "/new.key"))["key_id"]
+        #expect(after["attestation"]?["payload"]?["key_id"] == newID)
+        try CLI.write(after["attestation"]!, w.dir + "/new.json")
+        // Both verify with only the trust store.
+        #expect(try CLI.run(["verify", w.dir + "/old.json", "--trust", w.ws + "/trust.json", "--require-known-runtime"]).status == 0)
+        #expect(try CLI.run(["verify", w.dir + "/new.json", "--trust", w.ws + "/trust.json", "--require-known-runtime"]).status == 0)
+        #expect(try w.auditVerify().status == 0)
+    }
+
+    @Test func trustAddKeyAndRuntimeManifest() throws {
+        let w = try WS()
+        #expect(try CLI.run(["keygen", "--role", "approver", "--approver-id", "bob@example.com", "--out", w.dir + "/bob.key"]).status == 0)
+        #expect(try CLI.run(["trust", "add-key", "--public-key", w.dir + "/bob.key.pub.json", "--dir", w.ws]).status == 0)
+        #expect(try CLI.run(["trust", "add-key", "--public-key", w.dir + "/bob.key.pub.json", "--dir", w.ws]).status == 2)
+        let pending = try w.decide("t1", 20_000)
+        let r = try CLI.run(["override", "reject", pending["execution_id"]!.stringValue!, "--dir", w.ws, "--key", w.dir + "/bob.key", "--reason", "no"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let m = try CLI.run(["runtime", "manifest", "--json"])
+        let mJSON = try JSONParser().parse(m.stdout)
+        #expect(m.status == 0 && mJSON["runtime_hash"]?.stringValue?.count == 64)
+        let signed = try CLI.run(["runtime", "manifest", "--sign", w.ws + "/keys/attestation.key"])
+        try Data(signed.stdout.utf8).write(to: URL(fileURLWithPath: w.dir + "/manifest.json"))
+        #expect(try CLI.run(["trust", "add-runtime", w.dir + "/manifest.json", "--dir", w.ws]).status == 0)
+    }
+
+    // MARK: tampering with the SQLite file
+
+    func tampered(_ sql: String) throws -> (Int32, JSONValue) {
+        let w = try WS()
+        for i in 0..<4 { _ = try w.decide("x\(i)", Double(i + 1)) }
+        #expect(try CLI.run(["audit", "checkpoint", "--dir", w.ws]).status == 0)
+        #expect(try w.auditVerify().status == 0)
+        try execSQL(w.db, sql)
+        return try w.auditVerify()
+    }
+
+    @Test func detectsAModifiedRecord() throws {
+        let (status, report) = try tampered("UPDATE audit SET record = replace(record, '\"approve\"', '\"reject\"') WHERE seq = 6;")
+        #expect(status == 1 && report["valid"] == false && report["first_bad_seq"] == 6)
+    }
+
+    @Test func detectsADeletedEntry() throws {
+        let (status, report) = try tampered("DELETE FROM audit WHERE seq = 5;")
+        #expect(status == 1 && report["first_bad_seq"] == 5)
+    }
+
+    @Test func detectsReorderedEntries() throws {
+        let (status, report) = try tampered("UPDATE audit SET seq = -1 WHERE seq = 6; UPDATE audit SET seq = 6 WHERE seq = 7; UPDATE audit SET seq = 7 WHERE seq = -1;")
+        #expect(status == 1 && report["first_bad_seq"] == 6)
+    }
+
+    @Test func detectsAForgedCheckpoint() throws {
+        let (status, report) = try tampered("UPDATE checkpoints SET envelope = replace(envelope, '\"size\":8', '\"size\":7');")
+        #expect(status == 1 && report["valid"] == false)
+        #expect((report["errors"]?.arrayValue ?? []).contains { ($0["message"]?.stringValue ?? "").contains("checkpoint") })
+    }
+
+    @Test func detectsAFingerprintExecutedTwice() throws {
+        // A consistent forgery: a correctly chained, validly signed second execution of an
+        // already-executed fingerprint, appended with the workspace's own key.
+        let w = try WS()
+        _ = try w.decide("dup", 5)
+        let key = try FileIO.loadPrivateKey(w.ws + "/keys/attestation.key")
+        let rows = try querySQL(w.db, "SELECT entry_hash || '|' || seq || '|' || execution_fingerprint || '|' || record FROM audit ORDER BY seq DESC LIMIT 1")
+        let parts = rows.split(separator: "|", maxSplits: 3).map(String.init)
+        let record = try JSONParser().parse(Array(parts[3].utf8))
+        var payload = try AttestationPayload(json: record["payload"]!)
+        payload.executionID = "11111111-2222-4333-8444-555555555555"
+        let env = Envelope.sign(payload.json, with: key)
+        let entry = AuditEntry.next(after: (seq: Int(parts[1])!, entryHash: parts[0]), kind: .execution, executionID: payload.executionID,
+                                    executionFingerprint: parts[2], record: env.json, at: payload.issuedAt)
+        let recordText = CanonicalJSON.string(env.json).replacingOccurrences(of: "'", with: "''")
+        try execSQL(w.db, """
+            INSERT INTO audit VALUES (\(entry.seq), 'execution', '\(payload.executionID)', '\(parts[2])', '\(entry.recordHash)',
+            '\(entry.prevHash)', '\(entry.recordedAt)', '\(entry.entryHash)', '\(recordText)');
+            """)
+        let (status, report) = try w.auditVerify()
+        #expect(status == 1 && report["first_bad_seq"] == .number(Double(entry.seq)))
+        #expect((report["errors"]?.arrayValue ?? []).contains { ($0["message"]?.stringValue ?? "").contains("already executed") })
+    }
+}
+
+func execSQL(_ path: String, _ sql: String) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    p.arguments = [path, sql]
+    try p.run()
+    p.waitUntilExit()
+    if p.terminationStatus != 0 { throw ParmanaError(.io, "sqlite3 failed on: \(sql)") }
+}
+
+func querySQL(_ path: String, _ sql: String) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    p.arguments = [path, sql]
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+}
