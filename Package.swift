@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "ParmanaCore", targets: ["ParmanaCore"]),
+        .library(name: "ParmanaRuntime", targets: ["ParmanaRuntime"]),
+        .library(name: "ParmanaSQLite", targets: ["ParmanaSQLite"]),
         .executable(name: "parmana", targets: ["parmana"]),
     ],
     dependencies: [

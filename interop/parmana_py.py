@@ -212,3 +212,57 @@ def verify(trust, env, signals=None, override=None):
     else:
         authorized = p["decision"]["action"] == "approve"
     return valid, authorized, r
+
+
+# --- audit log (SPEC §11): RFC 6962 hashing, RFC 9162 inclusion verification ---
+
+def leaf_hash(entry_hash_hex):
+    return hashlib.sha256(b"\x00" + bytes.fromhex(entry_hash_hex)).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def entry_hash(entry):
+    return sha256_hex(jcs(entry))
+
+
+def verify_inclusion(leaf, index, size, path, root):
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def verify_proof(trust, proof, attestation_env):
+    """Checks an inclusion proof of an attestation (or override) against its signed checkpoint."""
+    e = proof["entry"]
+    if e["record_hash"] != sha256_hex(jcs(attestation_env)):
+        return False, "entry records another artifact"
+    if proof["leaf_index"] != e["seq"] - 1:
+        return False, "leaf_index"
+    cp = proof["checkpoint"]
+    p = cp["payload"]
+    if p.get("type") != "parmana.checkpoint/v1":
+        return False, "checkpoint type"
+    if not key_trusted(trust, p["key_id"], p["type"], parse_ts(p["issued_at"])) or not sig_ok(trust, cp):
+        return False, "checkpoint signature"
+    if p["size"] != proof["tree_size"]:
+        return False, "tree size"
+    ok = verify_inclusion(leaf_hash(entry_hash(e)), proof["leaf_index"], proof["tree_size"],
+                          [bytes.fromhex(x) for x in proof["audit_path"]], bytes.fromhex(p["root_hash"]))
+    return ok, "ok" if ok else "path does not reach the root"

@@ -28,6 +28,21 @@ for case in json.load(open(f"{d}/cases.json")):
         failed += 1
 sys.exit(1 if failed else 0)
 PY
+echo "== Runtime artifacts (parmana decide / override / audit proof) → Python"
+ws="$work/ws"; a="$work/artifacts"; mkdir -p "$a"
+"$bin/parmana" init --dir "$ws" >/dev/null 2>&1
+echo '{"payment_id":"interop-1","amount":99.5,"currency":"EUR","kyc_verified":true,"tags":["über"]}' > "$a/s-completed.json"
+echo '{"payment_id":"interop-2","amount":50000,"currency":"USD","kyc_verified":true}' > "$a/s-pending.json"
+"$bin/parmana" decide --dir "$ws" --policy-id payments.release --signals "$a/s-completed.json" --json > "$a/completed.json"
+"$bin/parmana" decide --dir "$ws" --policy-id payments.release --signals "$a/s-pending.json" --json > "$a/pending.json"
+pending_id=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['execution_id'])" "$a/pending.json")
+completed_id=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['execution_id'])" "$a/completed.json")
+"$bin/parmana" override approve "$pending_id" --dir "$ws" --key "$ws/keys/approver-demo.key" --reason "interop check" --json > "$a/override.json"
+"$bin/parmana" audit checkpoint --dir "$ws" --json > /dev/null
+"$bin/parmana" audit proof --dir "$ws" --execution "$completed_id" --json > "$a/proof-completed.json"
+"$bin/parmana" audit proof --dir "$ws" --execution "$pending_id" --json > "$a/proof-pending.json"
+python3 "$here/verify_workspace.py" "$ws" "$a"
+
 echo "== Differential policy evaluation (Swift vs independent Python, 100,000 pairs)"
 python3 "$here/differential.py" "$bin/parmana-interop" --pairs "${PARMANA_DIFF_PAIRS:-100000}"
 

@@ -14,5 +14,7 @@ for policy in examples/policies/*.json; do
   case "$policy" in *.cases.json) continue ;; esac
   "$bin/parmana" policy test "$policy" "${policy%.json}.cases.json" | tail -2
 done
+echo "== crash safety (kill -9 mid-stream)"
+bash scripts/crash-test.sh "$bin" 5
 echo "== interop (Swift ⇄ Python)"
 bash interop/run.sh "$bin"
