@@ -10,6 +10,7 @@ let package = Package(
         .package(name: "Parmana", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .executableTarget(
@@ -17,7 +18,10 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "ParmanaCore", package: "Parmana"),
+                .product(name: "ParmanaRuntime", package: "Parmana"),
+                .product(name: "ParmanaSQLite", package: "Parmana"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks/ParmanaBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -31,6 +31,9 @@ public struct ExecutionCommit: Sendable {
     public var executionID: String
     public var fingerprint: String
     public var attestation: Envelope
+    /// JCS of the attestation envelope (what is stored) and its hash (the record hash).
+    public let attestationBytes: [UInt8]
+    public let attestationHash: String
     public var state: ExecutionState
     public var at: Timestamp
 
@@ -38,6 +41,8 @@ public struct ExecutionCommit: Sendable {
         self.executionID = executionID
         self.fingerprint = fingerprint
         self.attestation = attestation
+        attestationBytes = CanonicalJSON.bytes(attestation.json)
+        attestationHash = Hashing.sha256Hex(attestationBytes)
         self.state = state
         self.at = at
     }

@@ -21,9 +21,10 @@ public final class MemoryEvidenceStore: EvidenceStore {
     public func setFailing(_ on: Bool) { state.withLock { $0.failing = on } }
 
     private static func appendEntry(_ s: inout State, kind: AuditKind, executionID: String?, fingerprint: String?,
-                                    record: JSONValue, at: Timestamp) -> Int {
+                                    record: JSONValue, recordHash: String? = nil, at: Timestamp) -> Int {
         let prev = s.entries.last.map { (seq: $0.entry.seq, entryHash: s.lastHash!) }
-        let e = AuditEntry.next(after: prev, kind: kind, executionID: executionID, executionFingerprint: fingerprint, record: record, at: at)
+        let e = AuditEntry.next(after: prev, kind: kind, executionID: executionID, executionFingerprint: fingerprint,
+                                recordHash: recordHash ?? Hashing.canonicalHash(record), at: at)
         s.entries.append(AuditRecord(entry: e, record: record))
         s.lastHash = e.entryHash
         return e.seq
@@ -35,10 +36,10 @@ public final class MemoryEvidenceStore: EvidenceStore {
             if let existing = s.consumed[c.fingerprint] { return .replay(executionID: existing) }
             s.consumed[c.fingerprint] = c.executionID
             let seq = MemoryEvidenceStore.appendEntry(&s, kind: .execution, executionID: c.executionID, fingerprint: c.fingerprint,
-                                                      record: c.attestation.json, at: c.at)
+                                                      record: c.attestation.json, recordHash: c.attestationHash, at: c.at)
             s.executions[c.executionID] = ExecutionRecord(
                 executionID: c.executionID, fingerprint: c.fingerprint, attestation: c.attestation,
-                attestationHash: c.attestation.hash, state: c.state, seq: seq)
+                attestationHash: c.attestationHash, state: c.state, seq: seq)
             return .committed(seq: seq)
         }
     }

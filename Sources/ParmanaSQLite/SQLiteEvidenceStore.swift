@@ -56,6 +56,10 @@ public final class SQLiteEvidenceStore: EvidenceStore {
         config.busyMode = .timeout(10)
         do {
             pool = try DatabasePool(path: path, configuration: config)
+            // GRDB switches the writer to synchronous=NORMAL when it enables WAL; an
+            // attestation must not leave before its commit is on disk, so force FULL on
+            // the (single, long-lived) writer connection.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try pool.write { db in try SQLiteEvidenceStore.migrate(db) }
             head = try pool.read { db in try SQLiteEvidenceStore.readHead(db) }
         } catch {
@@ -137,7 +141,14 @@ public final class SQLiteEvidenceStore: EvidenceStore {
 
     private func appendEntry(_ db: Database, _ h: inout (seq: Int, entryHash: String)?, kind: AuditKind, executionID: String?,
                              fingerprint: String?, record: JSONValue, at: Timestamp) throws -> Int {
-        let e = AuditEntry.next(after: h, kind: kind, executionID: executionID, executionFingerprint: fingerprint, record: record, at: at)
+        let bytes = CanonicalJSON.bytes(record)
+        return try appendEntry(db, &h, kind: kind, executionID: executionID, fingerprint: fingerprint,
+                               recordText: String(decoding: bytes, as: UTF8.self), recordHash: Hashing.sha256Hex(bytes), at: at)
+    }
+
+    private func appendEntry(_ db: Database, _ h: inout (seq: Int, entryHash: String)?, kind: AuditKind, executionID: String?,
+                             fingerprint: String?, recordText: String, recordHash: String, at: Timestamp) throws -> Int {
+        let e = AuditEntry.next(after: h, kind: kind, executionID: executionID, executionFingerprint: fingerprint, recordHash: recordHash, at: at)
         let hash = e.entryHash
         try db.execute(
             sql: """
@@ -145,7 +156,7 @@ public final class SQLiteEvidenceStore: EvidenceStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [e.seq, e.kind.rawValue, e.executionID, e.executionFingerprint, e.recordHash, e.prevHash,
-                        e.recordedAt.description, hash, CanonicalJSON.string(record)])
+                        e.recordedAt.description, hash, recordText])
         h = (seq: e.seq, entryHash: hash)
         return e.seq
     }
@@ -159,11 +170,12 @@ public final class SQLiteEvidenceStore: EvidenceStore {
                 let existing = try String.fetchOne(db, sql: "SELECT execution_id FROM replay WHERE fingerprint = ?", arguments: [c.fingerprint]) ?? "?"
                 return .execution(.replay(executionID: existing))
             }
-            let record = c.attestation.json
-            let seq = try appendEntry(db, &h, kind: .execution, executionID: c.executionID, fingerprint: c.fingerprint, record: record, at: c.at)
+            let text = String(decoding: c.attestationBytes, as: UTF8.self)
+            let seq = try appendEntry(db, &h, kind: .execution, executionID: c.executionID, fingerprint: c.fingerprint,
+                                      recordText: text, recordHash: c.attestationHash, at: c.at)
             try db.execute(
                 sql: "INSERT INTO executions (execution_id, fingerprint, attestation, attestation_hash, state, seq) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [c.executionID, c.fingerprint, CanonicalJSON.string(record), c.attestation.hash, c.state.rawValue, seq])
+                arguments: [c.executionID, c.fingerprint, text, c.attestationHash, c.state.rawValue, seq])
             return .execution(.committed(seq: seq))
         case .override(let c):
             guard let row = try Row.fetchOne(db, sql: "SELECT state, fingerprint FROM executions WHERE execution_id = ?", arguments: [c.executionID]) else {
@@ -296,9 +308,9 @@ public final class SQLiteEvidenceStore: EvidenceStore {
         try? pool.close()
     }
 
-    /// The `synchronous` and `journal_mode` pragmas in force (for tests and docs).
+    /// The `synchronous` and `journal_mode` pragmas in force on the writer connection.
     public func pragmas() throws -> (synchronous: Int, journalMode: String) {
-        try pool.read { db in
+        try pool.writeWithoutTransaction { db in
             (try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1, try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?")
         }
     }
@@ -314,6 +326,7 @@ public final class SQLiteReplayStore: ReplayStore {
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        // (A DatabaseQueue does not touch `synchronous`; FULL stays in force.)
         config.busyMode = .timeout(10)
         do {
             queue = try DatabaseQueue(path: path, configuration: config)

@@ -94,6 +94,8 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    runtimeBenchmarks()
+
     // Policy evaluation: signal validation + binding + first-match evaluation.
     let policy20 = CompiledPolicy(try! Policy(json: PolicyFixtures.twentyRules))
     let signals10 = try! JSONParser().parse(PolicyFixtures.tenSignals)

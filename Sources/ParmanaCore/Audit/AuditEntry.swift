@@ -32,8 +32,15 @@ public struct AuditEntry: Sendable, Hashable {
     /// The entry that follows `previous` (or starts the log) for `record`.
     public static func next(after previous: (seq: Int, entryHash: String)?, kind: AuditKind, executionID: String?,
                             executionFingerprint: String?, record: JSONValue, at time: Timestamp) -> AuditEntry {
+        next(after: previous, kind: kind, executionID: executionID, executionFingerprint: executionFingerprint,
+             recordHash: Hashing.canonicalHash(record), at: time)
+    }
+
+    /// Same, with the record's hash already computed.
+    public static func next(after previous: (seq: Int, entryHash: String)?, kind: AuditKind, executionID: String?,
+                            executionFingerprint: String?, recordHash: String, at time: Timestamp) -> AuditEntry {
         AuditEntry(seq: (previous?.seq ?? 0) + 1, kind: kind, executionID: executionID,
-                   executionFingerprint: executionFingerprint, recordHash: Hashing.canonicalHash(record),
+                   executionFingerprint: executionFingerprint, recordHash: recordHash,
                    prevHash: previous?.entryHash ?? genesisHash, recordedAt: time)
     }
 
