@@ -27,6 +27,19 @@ public struct Envelope: Sendable, Equatable {
         payload = p
     }
 
+    /// JCS of the envelope given JCS of its payload: members sort as "payload" <
+    /// "signature", so the envelope's canonical form is assembled without re-serializing.
+    public static func canonicalBytes(payloadBytes: [UInt8], signature: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(payloadBytes.count + 120)
+        out.append(contentsOf: Array(#"{"payload":"#.utf8))
+        out.append(contentsOf: payloadBytes)
+        out.append(contentsOf: Array(#","signature":""#.utf8))
+        out.append(contentsOf: Array(Base64.encode(signature).utf8))
+        out.append(contentsOf: Array(#""}"#.utf8))
+        return out
+    }
+
     /// Signs `payload` (which must carry `type` and `key_id` of `key`).
     public static func sign(_ payload: JSONValue, with key: SigningKey) -> Envelope {
         Envelope(payload: payload, signature: key.sign(CanonicalJSON.bytes(payload)))

@@ -37,11 +37,12 @@ public struct ExecutionCommit: Sendable {
     public var state: ExecutionState
     public var at: Timestamp
 
-    public init(executionID: String, fingerprint: String, attestation: Envelope, state: ExecutionState, at: Timestamp) {
+    public init(executionID: String, fingerprint: String, attestation: Envelope, state: ExecutionState, at: Timestamp,
+                canonicalBytes: [UInt8]? = nil) {
         self.executionID = executionID
         self.fingerprint = fingerprint
         self.attestation = attestation
-        attestationBytes = CanonicalJSON.bytes(attestation.json)
+        attestationBytes = canonicalBytes ?? CanonicalJSON.bytes(attestation.json)
         attestationHash = Hashing.sha256Hex(attestationBytes)
         self.state = state
         self.at = at

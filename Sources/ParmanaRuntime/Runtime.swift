@@ -125,24 +125,24 @@ public final class Runtime: Sendable {
         } else {
             decision = try loaded.compiled.evaluate(signals)
         }
-        // Cheap early refusal; the atomic consume below is what guarantees exactly once.
-        if let existing = try await store.consumer(of: fingerprint) {
-            throw Runtime.replay(fingerprint, existing)
-        }
         let executionID = config.ids.next()
         let state: ExecutionState = decision.requiresOverride ? .pendingOverride : .completed
         let now = config.clock.now()
         let payload = AttestationPayload(
             executionID: executionID, executionFingerprint: fingerprint, policy: loaded.policy.reference,
             decision: decision, executionState: state, runtimeHash: runtimeHash, issuedAt: now, keyID: config.signer.keyID)
-        let attestation: Envelope
+        let payloadJSON = payload.json
+        let payloadBytes = CanonicalJSON.bytes(payloadJSON)
+        let signature: [UInt8]
         do {
-            attestation = try await config.signer.envelope(payload.json)
+            signature = try await config.signer.signature(for: payloadBytes)
         } catch {
             throw ParmanaError(.storeUnavailable, "the signer failed: \(error)")
         }
-        switch try await store.commit(ExecutionCommit(executionID: executionID, fingerprint: fingerprint,
-                                                     attestation: attestation, state: state, at: now)) {
+        let attestation = Envelope(payload: payloadJSON, signature: signature)
+        let canonical = Envelope.canonicalBytes(payloadBytes: payloadBytes, signature: signature)
+        switch try await store.commit(ExecutionCommit(executionID: executionID, fingerprint: fingerprint, attestation: attestation,
+                                                     state: state, at: now, canonicalBytes: canonical)) {
         case .replay(let existing):
             // The signed attestation is discarded: it never leaves this process.
             throw Runtime.replay(fingerprint, existing)

@@ -22,6 +22,13 @@ public final class SQLiteEvidenceStore: EvidenceStore {
     struct Pending {
         var jobs: [Job] = []
         var running = false
+        var transactions = 0
+        var committedJobs = 0
+    }
+
+    /// Group-commit statistics: transactions run and jobs they carried.
+    public var commitStats: (transactions: Int, jobs: Int) {
+        pendingJobs.withLock { ($0.transactions, $0.committedJobs) }
     }
 
     enum Work {
@@ -131,6 +138,10 @@ public final class SQLiteEvidenceStore: EvidenceStore {
                 }
             }
             head = h
+            pendingJobs.withLock {
+                $0.transactions += 1
+                $0.committedJobs += batch.count
+            }
             for (job, o) in zip(batch, outcomes) { job.complete(.success(o)) }
         } catch {
             head = try? pool.read { db in try SQLiteEvidenceStore.readHead(db) }

@@ -101,3 +101,12 @@ func throwsCode(_ code: ErrorCode, _ body: () throws -> Void) -> Bool {
         return false
     }
 }
+
+@Suite struct EnvelopeCanonicalBytesTests {
+    @Test func assembledBytesEqualSerializedBytes() {
+        let f = Fixture()
+        for env in [f.attestation(), f.override(of: f.attestation(f.attestationPayload(requiresOverride: true))), f.manifest] {
+            #expect(Envelope.canonicalBytes(payloadBytes: CanonicalJSON.bytes(env.payload), signature: env.signature) == CanonicalJSON.bytes(env.json))
+        }
+    }
+}

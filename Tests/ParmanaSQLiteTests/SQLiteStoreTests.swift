@@ -72,3 +72,24 @@ func execSQL(_ path: String, _ sql: String) throws {
     p.waitUntilExit()
     if p.terminationStatus != 0 { throw ParmanaError(.io, "sqlite3 failed on: \(sql)") }
 }
+
+@Suite struct GroupCommitTests {
+    @Test func concurrentDecisionsShareTransactions() async throws {
+        let store = try SQLiteEvidenceStore(path: tempDB())
+        let h = try await RuntimeHarness(store: store)
+        let before = store.commitStats
+        try await withThrowingTaskGroup(of: Void.self) { g in
+            for i in 0..<256 {
+                g.addTask { _ = try await h.runtime.decide(policyID: "payments.release", signals: RuntimeHarness.signals("g\(i)", amount: 1)) }
+            }
+            try await g.waitForAll()
+        }
+        let after = store.commitStats
+        let transactions = after.transactions - before.transactions, jobs = after.jobs - before.jobs
+        #expect(jobs == 256)
+        // Group commit: fewer transactions (fsyncs) than decisions.
+        #expect(transactions < jobs, "\(transactions) transactions for \(jobs) decisions")
+        print("group commit: \(jobs) decisions in \(transactions) transactions")
+        #expect(AuditLogVerifier(trust: h.fixture.trust).verify(try await store.allEntries(), checkpoints: []).valid)
+    }
+}
