@@ -39,12 +39,20 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         ms -= days * 86_400_000
         if ms < 0 { ms += 86_400_000; days -= 1 }
         let (y, m, d) = Timestamp.civilFromDays(Int(days))
-        let h = ms / 3_600_000, mi = ms / 60_000 % 60, s = ms / 1000 % 60, f = ms % 1000
-        func pad(_ v: Int64, _ w: Int) -> String {
-            let t = String(v)
-            return String(repeating: "0", count: max(0, w - t.count)) + t
+        let h = Int(ms / 3_600_000), mi = Int(ms / 60_000 % 60), s = Int(ms / 1000 % 60), f = Int(ms % 1000)
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ v: Int, _ at: Int, _ width: Int) {
+                var v = v
+                for k in stride(from: at + width - 1, through: at, by: -1) {
+                    out[k] = UInt8(truncatingIfNeeded: v % 10) + 0x30
+                    v /= 10
+                }
+            }
+            put(y, 0, 4); out[4] = 0x2D; put(m, 5, 2); out[7] = 0x2D; put(d, 8, 2); out[10] = 0x54
+            put(h, 11, 2); out[13] = 0x3A; put(mi, 14, 2); out[16] = 0x3A; put(s, 17, 2); out[19] = 0x2E
+            put(f, 20, 3); out[23] = 0x5A
+            return 24
         }
-        return "\(pad(Int64(y), 4))-\(pad(Int64(m), 2))-\(pad(Int64(d), 2))T\(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2)).\(pad(f, 3))Z"
     }
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.millisecondsSinceEpoch < b.millisecondsSinceEpoch }

@@ -1,3 +1,9 @@
+/// Disjoint per-index slots written by parallel chunks.
+final class HashSlots: @unchecked Sendable {
+    let base: UnsafeMutableBufferPointer<String>
+    init(_ base: UnsafeMutableBufferPointer<String>) { self.base = base }
+}
+
 /// Verifies a whole audit log (SPEC §11): every `prev_hash` links, every `record_hash`
 /// matches its record, every record's signature verifies under the trust store, no
 /// fingerprint appears in two execution entries, and every checkpoint is signed and
@@ -47,19 +53,57 @@ public struct AuditLogVerifier: Sendable {
         var problems: [Problem] = []
         func broken(_ seq: Int, _ message: String) { problems.append(Problem(seq: seq, code: .auditChainBroken, message: message)) }
 
-        // 1. Structure: order, links, record hashes, duplicates (sequential, cheap).
-        var entryHashes: [String] = []
-        entryHashes.reserveCapacity(records.count)
+        // 1. Index executions (sequential, cheap: entry fields only).
+        var executionIndex: [String: Int] = [:]
+        for (i, r) in records.enumerated() where r.entry.kind == .execution {
+            if let id = r.entry.executionID, executionIndex[id] == nil { executionIndex[id] = i }
+        }
+
+        // 2. Per entry, in parallel chunks: entry hash, record hash, signature and trust.
+        let count = records.count
+        let hashes = UnsafeMutableBufferPointer<String>.allocate(capacity: count)
+        hashes.initialize(repeating: "")
+        defer { hashes.deallocate() }
+        let slots = HashSlots(hashes)
+        let index = executionIndex
+        let trust = self.trust
+        problems += runner(count) { range in
+            var out: [Problem] = []
+            for i in range {
+                let r = records[i]
+                slots.base[i] = r.entry.entryHash
+                // Records are envelopes: JCS(envelope) is assembled from JCS(payload), which
+                // is also what the signature covers, so the payload is serialized once.
+                guard let env = try? Envelope(json: r.record) else {
+                    if r.entry.recordHash != Hashing.canonicalHash(r.record) {
+                        out.append(Problem(seq: i + 1, code: .auditChainBroken, message: "record_hash does not match the stored record"))
+                    } else {
+                        out.append(Problem(seq: i + 1, code: .auditChainBroken, message: "the record is not a well-formed envelope"))
+                    }
+                    continue
+                }
+                let payloadBytes = CanonicalJSON.bytes(env.payload)
+                let recordHash = Hashing.sha256Hex(Envelope.canonicalBytes(payloadBytes: payloadBytes, signature: env.signature))
+                if r.entry.recordHash != recordHash {
+                    out.append(Problem(seq: i + 1, code: .auditChainBroken, message: "record_hash does not match the stored record"))
+                } else if let p = AuditLogVerifier.checkRecord(r, env, payloadBytes, seq: i + 1, records: records, executionIndex: index, trust: trust) {
+                    out.append(p)
+                }
+            }
+            return out
+        }
+        let entryHashes = Array(hashes)
+
+        // 3. Order, links and duplicates (sequential).
         var previous = AuditEntry.genesisHash
         var fingerprints: [String: Int] = [:]
-        var executionIndex: [String: Int] = [:]
+        var seenExecutions: Set<String> = []
         var overridden: Set<String> = []
         for (i, r) in records.enumerated() {
             let e = r.entry
             let seq = i + 1
             if e.seq != seq { broken(seq, "entry \(i + 1) has seq \(e.seq): entries are missing or out of order") }
             if e.prevHash != previous { broken(seq, "prev_hash does not link to entry \(seq - 1)") }
-            if e.recordHash != Hashing.canonicalHash(r.record) { broken(seq, "record_hash does not match the stored record") }
             switch e.kind {
             case .execution:
                 guard let fp = e.executionFingerprint, let id = e.executionID else {
@@ -67,30 +111,15 @@ public struct AuditLogVerifier: Sendable {
                     break
                 }
                 if let first = fingerprints[fp] { broken(seq, "fingerprint \(fp) was already executed at seq \(first)") } else { fingerprints[fp] = seq }
-                if executionIndex[id] != nil { broken(seq, "execution \(id) appears twice") } else { executionIndex[id] = i }
+                if !seenExecutions.insert(id).inserted { broken(seq, "execution \(id) appears twice") }
             case .override:
                 guard let id = e.executionID else { broken(seq, "an override entry needs execution_id"); break }
-                if executionIndex[id] == nil { broken(seq, "override for execution \(id), which is not earlier in the log") }
+                if !seenExecutions.contains(id) { broken(seq, "override for execution \(id), which is not earlier in the log") }
                 if !overridden.insert(id).inserted { broken(seq, "execution \(id) was overridden twice") }
             case .policyLoaded, .runtimeStarted:
                 break
             }
-            let h = e.entryHash
-            entryHashes.append(h)
-            previous = h
-        }
-
-        // 2. Signatures (parallel by chunks).
-        let index = executionIndex
-        let trust = self.trust
-        problems += runner(records.count) { range in
-            var out: [Problem] = []
-            for i in range {
-                if let p = AuditLogVerifier.checkRecord(records[i], seq: i + 1, records: records, executionIndex: index, trust: trust) {
-                    out.append(p)
-                }
-            }
-            return out
+            previous = entryHashes[i]
         }
 
         // 3. Checkpoints.
@@ -124,10 +153,10 @@ public struct AuditLogVerifier: Sendable {
     }
 
     /// Checks one record's signature and trust for its kind.
-    static func checkRecord(_ r: AuditRecord, seq: Int, records: [AuditRecord], executionIndex: [String: Int], trust: TrustStore) -> Problem? {
+    static func checkRecord(_ r: AuditRecord, _ env: Envelope, _ signedBytes: [UInt8], seq: Int, records: [AuditRecord],
+                            executionIndex: [String: Int], trust: TrustStore) -> Problem? {
         func bad(_ m: String) -> Problem { Problem(seq: seq, code: .auditChainBroken, message: m) }
         do {
-            let env = try Envelope(json: r.record)
             switch r.entry.kind {
             case .execution:
                 let p = try AttestationPayload(json: env.payload)
@@ -154,7 +183,7 @@ public struct AuditLogVerifier: Sendable {
                 _ = try RuntimeManifest(json: env.payload)
                 if let e = trust.trustError(keyID: env.keyID, type: PayloadType.runtimeManifest, at: nil) { return bad(e.message) }
             }
-            guard let key = trust.key(env.keyID), key.publicKey.isValidSignature(env.signature, for: env.signedBytes) else {
+            guard let key = trust.key(env.keyID), key.publicKey.isValidSignature(env.signature, for: signedBytes) else {
                 return bad("the record's signature does not verify")
             }
             return nil
