@@ -161,12 +161,10 @@ public final class SQLiteEvidenceStore: EvidenceStore {
                              fingerprint: String?, recordText: String, recordHash: String, at: Timestamp) throws -> Int {
         let e = AuditEntry.next(after: h, kind: kind, executionID: executionID, executionFingerprint: fingerprint, recordHash: recordHash, at: at)
         let hash = e.entryHash
-        try db.execute(
-            sql: """
+        try db.cachedStatement(sql: """
                 INSERT INTO audit (seq, kind, execution_id, execution_fingerprint, record_hash, prev_hash, recorded_at, entry_hash, record)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [e.seq, e.kind.rawValue, e.executionID, e.executionFingerprint, e.recordHash, e.prevHash,
+                """).execute(arguments: [e.seq, e.kind.rawValue, e.executionID, e.executionFingerprint, e.recordHash, e.prevHash,
                         e.recordedAt.description, hash, recordText])
         h = (seq: e.seq, entryHash: hash)
         return e.seq
@@ -175,8 +173,8 @@ public final class SQLiteEvidenceStore: EvidenceStore {
     private func apply(_ work: Work, _ db: Database, _ h: inout (seq: Int, entryHash: String)?) throws -> Outcome {
         switch work {
         case .execution(let c):
-            try db.execute(sql: "INSERT INTO replay (fingerprint, execution_id, consumed_at) VALUES (?, ?, ?) ON CONFLICT(fingerprint) DO NOTHING",
-                           arguments: [c.fingerprint, c.executionID, c.at.description])
+            try db.cachedStatement(sql: "INSERT INTO replay (fingerprint, execution_id, consumed_at) VALUES (?, ?, ?) ON CONFLICT(fingerprint) DO NOTHING").execute(
+                arguments: [c.fingerprint, c.executionID, c.at.description])
             if db.changesCount == 0 {
                 let existing = try String.fetchOne(db, sql: "SELECT execution_id FROM replay WHERE fingerprint = ?", arguments: [c.fingerprint]) ?? "?"
                 return .execution(.replay(executionID: existing))
@@ -184,8 +182,8 @@ public final class SQLiteEvidenceStore: EvidenceStore {
             let text = String(decoding: c.attestationBytes, as: UTF8.self)
             let seq = try appendEntry(db, &h, kind: .execution, executionID: c.executionID, fingerprint: c.fingerprint,
                                       recordText: text, recordHash: c.attestationHash, at: c.at)
-            try db.execute(
-                sql: "INSERT INTO executions (execution_id, fingerprint, attestation, attestation_hash, state, seq) VALUES (?, ?, ?, ?, ?, ?)",
+            try db.cachedStatement(
+                sql: "INSERT INTO executions (execution_id, fingerprint, attestation, attestation_hash, state, seq) VALUES (?, ?, ?, ?, ?, ?)").execute(
                 arguments: [c.executionID, c.fingerprint, text, c.attestationHash, c.state.rawValue, seq])
             return .execution(.committed(seq: seq))
         case .override(let c):
@@ -196,14 +194,15 @@ public final class SQLiteEvidenceStore: EvidenceStore {
             guard state == .pendingOverride else { return .override(.notPending(state)) }
             let record = c.override.json
             let seq = try appendEntry(db, &h, kind: .override, executionID: c.executionID, fingerprint: row["fingerprint"], record: record, at: c.at)
-            try db.execute(sql: "UPDATE executions SET state = ?, override = ?, override_seq = ? WHERE execution_id = ?",
-                           arguments: [c.newState.rawValue, CanonicalJSON.string(record), seq, c.executionID])
+            try db.cachedStatement(sql: "UPDATE executions SET state = ?, override = ?, override_seq = ? WHERE execution_id = ?").execute(
+                arguments: [c.newState.rawValue, CanonicalJSON.string(record), seq, c.executionID])
             return .override(.committed(seq: seq))
         case .event(let kind, let record, let at):
             return .seq(try appendEntry(db, &h, kind: kind, executionID: nil, fingerprint: nil, record: record, at: at))
         case .checkpoint(let env):
             let size = (try? CheckpointPayload(json: env.payload).size) ?? 0
-            try db.execute(sql: "INSERT INTO checkpoints (size, envelope) VALUES (?, ?)", arguments: [size, CanonicalJSON.string(env.json)])
+            try db.cachedStatement(sql: "INSERT INTO checkpoints (size, envelope) VALUES (?, ?)").execute(
+                arguments: [size, CanonicalJSON.string(env.json)])
             return .done
         }
     }

@@ -67,6 +67,18 @@ func runtimeBenchmarks() {
         }
     }
 
+    let memSignals64 = SignalSource("mem64")
+    Benchmark("decide: in-memory, 64 concurrent callers (per 64 decisions)",
+              configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .one, maxDuration: .seconds(3))) { benchmark in
+        for _ in benchmark.scaledIterations {
+            await withTaskGroup(of: Void.self) { g in
+                for _ in 0..<64 {
+                    g.addTask { blackHole(try! await memRuntime.decide(policyID: "payments.release", signals: memSignals64.next())) }
+                }
+            }
+        }
+    }
+
     // The disk's own floor: one fsync'd single-row commit (WAL, synchronous=FULL).
     let fsyncConfig: Configuration = {
         var c = Configuration()
