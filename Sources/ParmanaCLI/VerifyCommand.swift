@@ -7,7 +7,7 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Verify an attestation offline and print the SPEC §12 report.",
         discussion: "Exit 0 when valid, 1 when invalid, 2 when an input cannot be read.")
 
-    @Argument(help: "The attestation envelope (JSON file, or '-' for standard input).") var attestation: String
+    @Argument(help: "The attestation envelope, or the JSON printed by 'parmana decide' (file, or '-' for standard input).") var attestation: String
     @Option(name: .long, help: "Trust store file (default: DIR/trust.json).") var trust: String?
     @Option(name: .long, help: "An override envelope for this execution.") var override: String?
     @Option(name: .long, help: "The signals, to check the fingerprint.") var signals: String?
@@ -18,14 +18,22 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
     @OptionGroup var common: CommonOptions
 
+    /// Accepts the output of `decide` / `override` (an object holding the envelope under
+    /// `member`) as well as the bare envelope. Anything else is passed on unchanged, to
+    /// be judged by the verifier.
+    static func unwrap(_ bytes: [UInt8], member: String) -> [UInt8] {
+        guard let v = try? JSONParser().parse(bytes), v["payload"] == nil, let inner = v[member], inner["payload"] != nil else { return bytes }
+        return CanonicalJSON.bytes(inner)
+    }
+
     func run() throws {
         var report: VerificationReport?
         try guarded(json: common.json) {
             let trustPath = trust ?? Workspace.path(dir).trust
             let store = try TrustStore(json: try FileIO.readJSON(trustPath))
             let input = Verifier.Input(
-                attestation: try FileIO.read(attestation),
-                override: try override.map { p throws(ParmanaError) in try FileIO.read(p) },
+                attestation: VerifyCommand.unwrap(try FileIO.read(attestation), member: "attestation"),
+                override: try override.map { p throws(ParmanaError) in VerifyCommand.unwrap(try FileIO.read(p), member: "override") },
                 signals: try signals.map { p throws(ParmanaError) in try FileIO.read(p) },
                 policy: try policy.map { p throws(ParmanaError) in try FileIO.read(p) },
                 proof: try proof.map { p throws(ParmanaError) in try FileIO.read(p) },

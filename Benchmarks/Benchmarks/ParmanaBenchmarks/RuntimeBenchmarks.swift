@@ -115,7 +115,7 @@ func runtimeBenchmarks() {
     let auditCount = 100_000
     let cores = ProcessInfo.processInfo.activeProcessorCount
     Benchmark("audit verify: 100,000 entries, all cores",
-              configuration: .init(metrics: [.wallClock], scalingFactor: .one, maxDuration: .seconds(60), maxIterations: 3),
+              configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .one, maxDuration: .seconds(60), maxIterations: 3),
               closure: { benchmark, fixture in
         let (records, trust) = fixture
         benchmark.startMeasurement()
@@ -134,7 +134,7 @@ func runtimeBenchmarks() {
     let vmsg = Array(repeating: UInt8(0x62), count: 480)
     let vsig = vkey.sign(vmsg)
     Benchmark("baseline: raw Ed25519 verify ×100,000, all cores",
-              configuration: .init(metrics: [.wallClock], scalingFactor: .one, maxDuration: .seconds(60), maxIterations: 3)) { benchmark in
+              configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .one, maxDuration: .seconds(60), maxIterations: 3)) { benchmark in
         let ok = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: cores * 8) { c in
             var n = 0
