@@ -147,7 +147,7 @@ import Testing
         for i in 0..<4 { _ = try w.decide("x\(i)", Double(i + 1)) }
         #expect(try CLI.run(["audit", "checkpoint", "--dir", w.ws]).status == 0)
         #expect(try w.auditVerify().status == 0)
-        try execSQL(w.db, sql)
+        try SQLiteShell.exec(w.db, sql)
         return try w.auditVerify()
     }
 
@@ -178,7 +178,7 @@ import Testing
         let w = try WS()
         _ = try w.decide("dup", 5)
         let key = try FileIO.loadPrivateKey(w.ws + "/keys/attestation.key")
-        let rows = try querySQL(w.db, "SELECT entry_hash || '|' || seq || '|' || execution_fingerprint || '|' || record FROM audit ORDER BY seq DESC LIMIT 1")
+        let rows = try SQLiteShell.query(w.db, "SELECT entry_hash || '|' || seq || '|' || execution_fingerprint || '|' || record FROM audit ORDER BY seq DESC LIMIT 1")
         let parts = rows.split(separator: "|", maxSplits: 3).map(String.init)
         let record = try JSONParser().parse(Array(parts[3].utf8))
         var payload = try AttestationPayload(json: record["payload"]!)
@@ -187,7 +187,7 @@ import Testing
         let entry = AuditEntry.next(after: (seq: Int(parts[1])!, entryHash: parts[0]), kind: .execution, executionID: payload.executionID,
                                     executionFingerprint: parts[2], record: env.json, at: payload.issuedAt)
         let recordText = CanonicalJSON.string(env.json).replacingOccurrences(of: "'", with: "''")
-        try execSQL(w.db, """
+        try SQLiteShell.exec(w.db, """
             INSERT INTO audit VALUES (\(entry.seq), 'execution', '\(payload.executionID)', '\(parts[2])', '\(entry.recordHash)',
             '\(entry.prevHash)', '\(entry.recordedAt)', '\(entry.entryHash)', '\(recordText)');
             """)
@@ -195,25 +195,4 @@ import Testing
         #expect(status == 1 && report["first_bad_seq"] == .number(Double(entry.seq)))
         #expect((report["errors"]?.arrayValue ?? []).contains { ($0["message"]?.stringValue ?? "").contains("already executed") })
     }
-}
-
-func execSQL(_ path: String, _ sql: String) throws {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    p.arguments = [path, sql]
-    try p.run()
-    p.waitUntilExit()
-    if p.terminationStatus != 0 { throw ParmanaError(.io, "sqlite3 failed on: \(sql)") }
-}
-
-func querySQL(_ path: String, _ sql: String) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    p.arguments = [path, sql]
-    let out = Pipe()
-    p.standardOutput = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
 }

@@ -1,27 +1,17 @@
 import ParmanaCore
+import ParmanaTesting
 import PropertyBased
 import Testing
 
 /// The one-pass canonicalizer must agree with parse-then-serialize on every input:
 /// same bytes when accepted, same error code when refused.
 @Suite struct CanonicalWriterTests {
-    struct Mix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let keys = ["a", "b", "A", "aa", "", "é", "e\\u0301", "\\u00e9", "😀", "\\ud83d\\ude00", "ﬁ", "\\n", "q\\\"", "\\u0000", "~", "zz"]
     static let scalars = ["0", "-0", "1", "-1.5", "1e21", "1E-7", "0.000001", "123456789012345680000", "9007199254740991",
                           "9007199254740992", "1e400", "true", "false", "null", "\"x\"", "\"\\u00e9\"", "\"\\ud800\"",
                           "\"é\"", "\"\\t\\\\\"", "3.0", "2.5e+3", "01", "\"\\/\""]
 
-    static func random(_ rng: inout Mix, depth: Int = 0) -> String {
+    static func random(_ rng: inout SplitMix64, depth: Int = 0) -> String {
         let ws = ["", " ", "\n", "\t"]
         let r = Int.random(in: 0..<10, using: &rng)
         if depth > 3 || r < 5 { return scalars.randomElement(using: &rng)! }
@@ -46,7 +36,7 @@ import Testing
 
     @Test func agreesWithTreePathOnGeneratedDocuments() async {
         await propertyCheck(count: 3000, input: Gen.int(in: 0...Int.max)) { seed in
-            var rng = Mix(state: UInt64(seed))
+            var rng = SplitMix64(state: UInt64(seed))
             let text = Array(Self.random(&rng).utf8)
             #expect(Self.onePass(text) == Self.treePath(text), "\(String(decoding: text, as: UTF8.self))")
             // Mutations: drop, duplicate or replace one byte.

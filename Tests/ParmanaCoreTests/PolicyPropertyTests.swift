@@ -11,17 +11,6 @@ import Testing
     }()
 
     /// A SplitMix64 stream, so one generated seed drives a whole layout.
-    struct Mix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Other spellings of the same double: exponent forms, trailing zeros.
     static func spellings(_ d: Double) -> [String] {
         let s = ECMAScriptNumber.string(d)
@@ -31,7 +20,7 @@ import Testing
         return out
     }
 
-    static func render(_ members: [(String, Double?, JSONValue?)], _ rng: inout Mix) -> String {
+    static func render(_ members: [(String, Double?, JSONValue?)], _ rng: inout SplitMix64) -> String {
         let ws = ["", " ", "\n", "\t", "  \r\n "]
         let parts = members.shuffled(using: &rng).map { (k, d, v) -> String in
             let value = d.map { spellings($0).randomElement(using: &rng)! } ?? CanonicalJSON.string(v!)
@@ -42,7 +31,7 @@ import Testing
 
     @Test func sameDecisionWhateverKeyOrderWhitespaceOrNumberSpelling() async {
         await propertyCheck(count: 300, input: Gen.int(in: 0...4_000_000), Gen.int(in: 0...100), Gen.int(in: 0...Int.max)) { quarterCents, risk, seed in
-            var rng = Mix(state: UInt64(seed))
+            var rng = SplitMix64(state: UInt64(seed))
             let amount = Double(quarterCents) / 4
             let members: [(String, Double?, JSONValue?)] = [
                 ("payment_id", nil, "pay-1"), ("amount", amount, nil), ("currency", nil, "EUR"),
@@ -102,7 +91,7 @@ import Testing
 
     @Test func firstMatchOrder() async {
         await propertyCheck(count: 300, input: Gen.int(in: 0...Int.max)) { seed in
-            var rng = Mix(state: UInt64(seed))
+            var rng = SplitMix64(state: UInt64(seed))
             let ops = ["gt", "gte", "lt", "lte", "equals", "not_equals"]
             let rules: [JSONValue] = (0..<6).map { i in
                 PolicyTests.rule("r\(i)", ["signal": "x", .init(stringLiteral: ops.randomElement(using: &rng)!): .number(Double(Int.random(in: 0...10, using: &rng)))])

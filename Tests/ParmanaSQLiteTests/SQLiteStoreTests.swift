@@ -47,30 +47,20 @@ func tempDB() -> String {
         let store = try SQLiteEvidenceStore(path: path)
         let h = try await RuntimeHarness(store: store)
         // A real SQLite failure: a trigger aborts every audit insert.
-        try execSQL(path, "CREATE TRIGGER fail_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'injected failure'); END;")
+        try SQLiteShell.exec(path, "CREATE TRIGGER fail_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'injected failure'); END;")
         do {
             _ = try await h.runtime.decide(policyID: "payments.release", signals: RuntimeHarness.signals("p", amount: 1))
             Issue.record("returned an attestation")
         } catch {
             #expect(error.code == .storeUnavailable)
         }
-        try execSQL(path, "DROP TRIGGER fail_audit;")
+        try SQLiteShell.exec(path, "DROP TRIGGER fail_audit;")
         // Nothing was half-written: the fingerprint was not consumed.
         #expect(try await store.consumer(of: Hashing.fingerprint(try JSONParser().parse(RuntimeHarness.signals("p", amount: 1)))) == nil)
         let r = try await h.runtime.decide(policyID: "payments.release", signals: RuntimeHarness.signals("p", amount: 1))
         #expect(r.seq == 3)
         #expect(AuditLogVerifier(trust: h.fixture.trust).verify(try await store.allEntries(), checkpoints: []).valid)
     }
-}
-
-/// Runs SQL on the database file with the sqlite3 command-line shell, as an outsider would.
-func execSQL(_ path: String, _ sql: String) throws {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    p.arguments = [path, sql]
-    try p.run()
-    p.waitUntilExit()
-    if p.terminationStatus != 0 { throw ParmanaError(.io, "sqlite3 failed on: \(sql)") }
 }
 
 @Suite struct GroupCommitTests {
