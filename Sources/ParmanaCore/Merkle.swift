@@ -11,10 +11,11 @@ public enum Merkle {
 
     /// Leaf hash of raw leaf data (an entry hash's 32 bytes).
     public static func leafHash(_ data: [UInt8]) -> Hash {
-        var h = SHA256()
-        h.update(data: [0x00])
-        h.update(data: data)
-        return Array(h.finalize())
+        var buf = [UInt8](repeating: 0x00, count: data.count + 1)
+        buf.withUnsafeMutableBufferPointer { b in
+            for (i, x) in data.enumerated() { b[i + 1] = x }
+        }
+        return Array(SHA256.hash(data: buf))
     }
 
     /// Leaf hash of an entry hash given as hex.
@@ -23,11 +24,12 @@ public enum Merkle {
     }
 
     public static func nodeHash(_ left: Hash, _ right: Hash) -> Hash {
-        var h = SHA256()
-        h.update(data: [0x01])
-        h.update(data: left)
-        h.update(data: right)
-        return Array(h.finalize())
+        var buf = [UInt8](repeating: 0x01, count: left.count + right.count + 1)
+        buf.withUnsafeMutableBufferPointer { b in
+            for (i, x) in left.enumerated() { b[i + 1] = x }
+            for (i, x) in right.enumerated() { b[i + 1 + left.count] = x }
+        }
+        return Array(SHA256.hash(data: buf))
     }
 
     /// Largest power of two smaller than `n` (n ≥ 2).

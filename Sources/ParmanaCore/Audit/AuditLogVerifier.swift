@@ -1,7 +1,11 @@
 /// Disjoint per-index slots written by parallel chunks.
 final class HashSlots: @unchecked Sendable {
     let base: UnsafeMutableBufferPointer<String>
-    init(_ base: UnsafeMutableBufferPointer<String>) { self.base = base }
+    let leaves: UnsafeMutableBufferPointer<Merkle.Hash>
+    init(_ base: UnsafeMutableBufferPointer<String>, _ leaves: UnsafeMutableBufferPointer<Merkle.Hash>) {
+        self.base = base
+        self.leaves = leaves
+    }
 }
 
 /// Verifies a whole audit log (SPEC §11): every `prev_hash` links, every `record_hash`
@@ -63,15 +67,22 @@ public struct AuditLogVerifier: Sendable {
         let count = records.count
         let hashes = UnsafeMutableBufferPointer<String>.allocate(capacity: count)
         hashes.initialize(repeating: "")
-        defer { hashes.deallocate() }
-        let slots = HashSlots(hashes)
+        let leafSlots = UnsafeMutableBufferPointer<Merkle.Hash>.allocate(capacity: count)
+        leafSlots.initialize(repeating: [])
+        defer {
+            hashes.deallocate()
+            leafSlots.deallocate()
+        }
+        let slots = HashSlots(hashes, leafSlots)
         let index = executionIndex
         let trust = self.trust
         problems += runner(count) { range in
             var out: [Problem] = []
             for i in range {
                 let r = records[i]
-                slots.base[i] = r.entry.entryHash
+                let h = r.entry.entryHash
+                slots.base[i] = h
+                slots.leaves[i] = Merkle.leafHash(entryHash: h)
                 // Records are envelopes: JCS(envelope) is assembled from JCS(payload), which
                 // is also what the signature covers, so the payload is serialized once.
                 guard let env = try? Envelope(json: r.record) else {
@@ -123,7 +134,7 @@ public struct AuditLogVerifier: Sendable {
         }
 
         // 3. Checkpoints.
-        let leaves = entryHashes.map { Merkle.leafHash(entryHash: $0) }
+        let leaves = Array(leafSlots)
         for cpEnv in checkpoints {
             guard let cp = try? CheckpointPayload(json: cpEnv.payload) else {
                 broken(records.count, "a checkpoint is malformed")
@@ -148,7 +159,23 @@ public struct AuditLogVerifier: Sendable {
                 broken(at, "checkpoint of size \(cp.size): last_entry_hash does not match")
             }
         }
-        return Report(valid: problems.isEmpty, size: records.count, rootHash: Hex.encode(Merkle.root(leaves)),
+        // The root: the two top subtrees in parallel.
+        let rootHash: Merkle.Hash
+        if leaves.count > 1024 {
+            let k = Merkle.split(leaves.count)
+            let halves = UnsafeMutableBufferPointer<Merkle.Hash>.allocate(capacity: 2)
+            halves.initialize(repeating: [])
+            defer { halves.deallocate() }
+            let halfSlots = HashSlots(UnsafeMutableBufferPointer(start: nil, count: 0), halves)
+            _ = runner(2) { range in
+                for i in range { halfSlots.leaves[i] = i == 0 ? Merkle.root(leaves, 0..<k) : Merkle.root(leaves, k..<leaves.count) }
+                return []
+            }
+            rootHash = Merkle.nodeHash(halves[0], halves[1])
+        } else {
+            rootHash = Merkle.root(leaves)
+        }
+        return Report(valid: problems.isEmpty, size: records.count, rootHash: Hex.encode(rootHash),
                       checkpointsChecked: checkpoints.count, problems: problems)
     }
 
