@@ -23,13 +23,17 @@ enum PolicyFiles {
         return try LoadedPolicy(json: doc, trust: trust, requireSigned: false)
     }
 
-    /// Every signed policy installed in the workspace, verified against its trust store.
-    static func registry(_ ws: Workspace, trust: TrustStore) throws(ParmanaError) -> PolicyRegistry {
+    /// The policy files installed in the workspace, in name order.
+    static func installed(_ ws: Workspace) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: ws.policies)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+    }
+
+    /// Every policy installed in the workspace, verified against its trust store.
+    static func registry(_ ws: Workspace, trust: TrustStore, requireSigned: Bool = true) throws(ParmanaError) -> PolicyRegistry {
         var reg = PolicyRegistry()
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: ws.policies)) ?? []
-        for f in files.sorted() where f.hasSuffix(".json") {
+        for f in installed(ws) {
             do {
-                try reg.add(try LoadedPolicy(json: try FileIO.readJSON(ws.policies + "/" + f), trust: trust, requireSigned: true))
+                try reg.add(try LoadedPolicy(json: try FileIO.readJSON(ws.policies + "/" + f), trust: trust, requireSigned: requireSigned))
             } catch {
                 throw ParmanaError(error.code, "\(ws.policies)/\(f): \(error.message)", details: error.details)
             }

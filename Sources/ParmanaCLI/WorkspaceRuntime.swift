@@ -52,18 +52,10 @@ public struct WorkspaceRuntime: Sendable {
         guard trust.key(key.keyID) != nil else {
             throw ParmanaError(.invalidConfig, "the attestation key \(key.keyID) is not in \(ws.trust); add it with 'parmana trust add-key'")
         }
-        var registry = PolicyRegistry()
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: ws.policies)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-        guard !files.isEmpty else {
+        guard !PolicyFiles.installed(ws).isEmpty else {
             throw ParmanaError(.invalidConfig, "no policies in \(ws.policies); sign one with 'parmana policy sign' and install it with 'parmana policy add'")
         }
-        for f in files {
-            do {
-                try registry.add(try LoadedPolicy(json: try FileIO.readJSON(ws.policies + "/" + f), trust: trust, requireSigned: config.requireSignedPolicies))
-            } catch {
-                throw ParmanaError(error.code, "\(ws.policies)/\(f): \(error.message)", details: error.details)
-            }
-        }
+        let registry = try PolicyFiles.registry(ws, trust: trust, requireSigned: config.requireSignedPolicies)
         let manifest = Envelope.sign(Provenance.manifest(keyID: key.keyID).json, with: key)
         let store = try openStore(storeOverride ?? config.store, workspace: ws)
         let runtime = Runtime(RuntimeConfiguration(

@@ -60,22 +60,6 @@ public enum CanonicalJSON {
         }
     }
 
-    /// Members sorted by their names as UTF-16 code units (RFC 8785 §3.2.3).
-    public static func sortedMembers(_ object: JSONObject) -> [(key: String, value: JSONValue)] {
-        var m = object.members
-        // Insertion sort: objects are small and often nearly sorted.
-        var i = 1
-        while i < m.count {
-            var j = i
-            while j > 0, utf16Precedes(m[j].key, m[j - 1].key) {
-                m.swapAt(j, j - 1)
-                j -= 1
-            }
-            i += 1
-        }
-        return m
-    }
-
     /// Whether `a` sorts before `b` by UTF-16 code units.
     @inline(__always)
     public static func utf16Precedes(_ a: String, _ b: String) -> Bool {

@@ -2,11 +2,6 @@ import Crypto
 
 /// SHA-256 helpers. Hashes travel as 64 lowercase hex characters (SPEC §1.3).
 public enum Hashing {
-    /// Raw SHA-256 digest bytes.
-    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        Array(SHA256.hash(data: bytes))
-    }
-
     /// Lowercase hex SHA-256.
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
         var hasher = SHA256()

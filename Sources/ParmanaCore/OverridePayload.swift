@@ -19,6 +19,25 @@ public struct OverridePayload: Sendable, Hashable {
         self.keyID = keyID
     }
 
+    /// Strictly decodes an override envelope and its payload (`malformed_payload`).
+    public static func envelope(_ json: JSONValue) throws(ParmanaError) -> (envelope: Envelope, payload: OverridePayload) {
+        let env = try Envelope(json: json)
+        guard env.type == PayloadType.override else {
+            throw ParmanaError(.malformedPayload, "/payload/type: expected \(PayloadType.override), found \(env.type)")
+        }
+        return (env, try OverridePayload(json: env.payload))
+    }
+
+    /// The approver's authority (SPEC §8): a key with the approver role and the same
+    /// `approver_id`, valid at `resolved_at`, whose signature verifies. Nil when it holds.
+    public func authorityError(_ envelope: Envelope, trust: TrustStore) -> ParmanaError? {
+        if let e = trust.trustError(keyID: keyID, type: PayloadType.override, at: resolvedAt, approverID: approverID) { return e }
+        guard trust.signatureVerifies(envelope) else {
+            return ParmanaError(.invalidSignature, "the override signature does not verify")
+        }
+        return nil
+    }
+
     public init(json: JSONValue) throws(ParmanaError) {
         var r = try FieldReader(json, pointer: "/payload")
         _ = try r.oneOf("type", [PayloadType.override])

@@ -83,7 +83,7 @@ public struct TrustStore: Sendable {
         guard let key = key(m.keyID), key.roles.contains(.attestation) else {
             throw ParmanaError(.untrustedKey, "the manifest's key \(m.keyID) is not a trusted attestation key")
         }
-        guard key.publicKey.isValidSignature(manifest.signature, for: manifest.signedBytes) else {
+        guard signatureVerifies(manifest) else {
             throw ParmanaError(.invalidSignature, "the manifest's signature does not verify")
         }
         runtimes.removeAll { $0.runtimeHash == m.runtimeHash }
@@ -100,8 +100,16 @@ public struct TrustStore: Sendable {
         knownRuntimes = Set(runtimes.filter { rt in
             guard let m = try? RuntimeManifest(json: rt.manifest.payload),
                   m.runtimeHash == rt.runtimeHash, let k = key(m.keyID), k.roles.contains(.attestation) else { return false }
-            return k.publicKey.isValidSignature(rt.manifest.signature, for: rt.manifest.signedBytes)
+            return signatureVerifies(rt.manifest)
         }.map(\.runtimeHash))
+    }
+
+    /// Whether the envelope's `key_id` is in the store and its signature verifies over
+    /// `signedBytes` (default: JCS of the payload). Roles and windows are checked by
+    /// ``trustError(keyID:type:at:approverID:)``.
+    public func signatureVerifies(_ envelope: Envelope, signedBytes: [UInt8]? = nil) -> Bool {
+        guard let key = key(envelope.keyID) else { return false }
+        return key.publicKey.isValidSignature(envelope.signature, for: signedBytes ?? envelope.signedBytes)
     }
 
     /// Checks that `envelope` was signed by a key trusted for its type at `time`.

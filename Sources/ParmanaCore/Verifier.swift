@@ -172,13 +172,9 @@ public struct Verifier: Sendable {
         let envelope: Envelope
         let o: OverridePayload
         do {
-            envelope = try Envelope(json: try parser.parse(bytes))
-            guard envelope.type == PayloadType.override else {
-                throw ParmanaError(.malformedPayload, "override /payload/type: expected \(PayloadType.override), found \(envelope.type)")
-            }
-            o = try OverridePayload(json: envelope.payload)
+            (envelope, o) = try OverridePayload.envelope(try parser.parse(bytes))
         } catch {
-            return (nil, error as? ParmanaError)
+            return (nil, error)
         }
         guard o.executionID == payload.executionID else {
             return (nil, ParmanaError(.attestationMismatch, "the override is for execution \(o.executionID)"))
@@ -189,12 +185,7 @@ public struct Verifier: Sendable {
         guard payload.decision.requiresOverride else {
             return (nil, ParmanaError(.notPending, "the attestation does not require an override"))
         }
-        if let e = trust.trustError(keyID: o.keyID, type: PayloadType.override, at: o.resolvedAt, approverID: o.approverID) {
-            return (nil, e)
-        }
-        guard let key = trust.key(o.keyID), key.publicKey.isValidSignature(envelope.signature, for: envelope.signedBytes) else {
-            return (nil, ParmanaError(.invalidSignature, "the override signature does not verify"))
-        }
+        if let e = o.authorityError(envelope, trust: trust) { return (nil, e) }
         return (o.resolution, nil)
     }
 }

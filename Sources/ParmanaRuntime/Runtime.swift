@@ -166,11 +166,7 @@ public final class Runtime: Sendable {
     }
 
     public func override(_ json: JSONValue) async throws(ParmanaError) -> OverrideResult {
-        let env = try Envelope(json: json)
-        guard env.type == PayloadType.override else {
-            throw ParmanaError(.malformedPayload, "/payload/type: expected \(PayloadType.override), found \(env.type)")
-        }
-        let o = try OverridePayload(json: env.payload)
+        let (env, o) = try OverridePayload.envelope(json)
         guard let exec = try await store.execution(o.executionID) else {
             throw ParmanaError(.executionNotFound, "no execution \(o.executionID)")
         }
@@ -183,12 +179,7 @@ public final class Runtime: Sendable {
         guard o.attestationHash == exec.attestationHash else {
             throw ParmanaError(.attestationMismatch, "the override names attestation \(o.attestationHash), not \(exec.attestationHash)")
         }
-        if let e = config.trust.trustError(keyID: o.keyID, type: PayloadType.override, at: o.resolvedAt, approverID: o.approverID) {
-            throw e
-        }
-        guard let key = config.trust.key(o.keyID), key.publicKey.isValidSignature(env.signature, for: env.signedBytes) else {
-            throw ParmanaError(.invalidSignature, "the override signature does not verify")
-        }
+        if let e = o.authorityError(env, trust: config.trust) { throw e }
         let newState: ExecutionState = o.resolution == .approve ? .overrideApproved : .overrideRejected
         switch try await store.commit(OverrideCommit(executionID: o.executionID, override: env, newState: newState, at: config.clock.now())) {
         case .committed(let seq): return OverrideResult(executionID: o.executionID, state: newState, seq: seq)

@@ -145,7 +145,7 @@ public struct AuditLogVerifier: Sendable {
                 broken(at, "checkpoint of size \(cp.size): \(e.message)")
                 continue
             }
-            guard let key = trust.key(cp.keyID), key.publicKey.isValidSignature(cpEnv.signature, for: cpEnv.signedBytes) else {
+            guard trust.signatureVerifies(cpEnv) else {
                 broken(at, "checkpoint of size \(cp.size): signature does not verify")
                 continue
             }
@@ -210,7 +210,7 @@ public struct AuditLogVerifier: Sendable {
                 _ = try RuntimeManifest(json: env.payload)
                 if let e = trust.trustError(keyID: env.keyID, type: PayloadType.runtimeManifest, at: nil) { return bad(e.message) }
             }
-            guard let key = trust.key(env.keyID), key.publicKey.isValidSignature(env.signature, for: signedBytes) else {
+            guard trust.signatureVerifies(env, signedBytes: signedBytes) else {
                 return bad("the record's signature does not verify")
             }
             return nil

@@ -58,7 +58,7 @@ public struct InclusionProof: Sendable {
         let cp: CheckpointPayload
         do { cp = try CheckpointPayload(json: checkpoint.payload) } catch { return error }
         if let e = trust.trustError(keyID: cp.keyID, type: PayloadType.checkpoint, at: cp.issuedAt) { return e }
-        guard let key = trust.key(cp.keyID), key.publicKey.isValidSignature(checkpoint.signature, for: checkpoint.signedBytes) else {
+        guard trust.signatureVerifies(checkpoint) else {
             return ParmanaError(.invalidSignature, "the checkpoint signature does not verify")
         }
         guard cp.size == treeSize, let root = Hex.decode(cp.rootHash) else {

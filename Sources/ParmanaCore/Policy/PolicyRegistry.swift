@@ -16,7 +16,7 @@ public struct LoadedPolicy: Sendable {
             }
             guard let trust else { throw ParmanaError(.untrustedKey, "no trust store to verify the policy signature with") }
             if let e = trust.trustError(keyID: env.keyID, type: PayloadType.policy, at: time) { throw e }
-            guard let key = trust.key(env.keyID), key.publicKey.isValidSignature(env.signature, for: env.signedBytes) else {
+            guard trust.signatureVerifies(env) else {
                 throw ParmanaError(.invalidSignature, "the policy signature does not verify")
             }
             compiled = CompiledPolicy(try Policy(json: env.payload))
