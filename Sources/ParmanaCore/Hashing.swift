@@ -9,6 +9,11 @@ public enum Hashing {
         return hasher.finalize().withUnsafeBytes { Hex.encode(buffer: $0) }
     }
 
+    /// Raw SHA-256.
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        Array(SHA256.hash(data: bytes))
+    }
+
     /// `hex(sha256(JCS(value)))`.
     public static func canonicalHash(_ value: JSONValue) -> String {
         sha256Hex(CanonicalJSON.bytes(value))

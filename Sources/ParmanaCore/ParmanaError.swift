@@ -43,6 +43,8 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
     case io = "io_error"
     case invalidConfig = "invalid_config"
     case invalidYAML = "invalid_yaml"
+    case requestTimeout = "request_timeout"
+    case internalError = "internal_error"
 }
 
 /// A typed error with a stable code, a one-line message and optional details

@@ -1,0 +1,20 @@
+import ParmanaCore
+
+/// Limits and identities of the governance API, passed in as a value.
+public struct APISettings: Sendable {
+    /// Bearer tokens (by SHA-256) and their roles.
+    public var tokens: [APIToken]
+    /// Largest accepted request body; larger is `too_large` (413).
+    public var maxBodyBytes: Int
+    /// How long a client may take to send its request (body included); slower is
+    /// `request_timeout` (408). Also the idle timeout of a keep-alive connection.
+    /// A decision that has started committing always completes: a timeout never turns a
+    /// durable decision into an error.
+    public var requestTimeout: Duration
+
+    public init(tokens: [APIToken], maxBodyBytes: Int = JSONParser.defaultMaxBytes, requestTimeout: Duration = .seconds(30)) {
+        self.tokens = tokens
+        self.maxBodyBytes = maxBodyBytes
+        self.requestTimeout = requestTimeout
+    }
+}

@@ -1,0 +1,76 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ParmanaCore
+import ServiceLifecycle
+import Synchronization
+
+/// The HTTP server for a ``GovernanceAPI``: Hummingbird on HTTP/1.1, stopped
+/// gracefully (in-flight requests finish), then the evidence store is flushed and closed.
+public struct GovernanceServer: Sendable {
+    public let api: GovernanceAPI
+    public let host: String
+    public let port: Int
+    public let logger: Logger
+
+    public init(api: GovernanceAPI, host: String, port: Int, logger: Logger) {
+        self.api = api
+        self.host = host
+        self.port = port
+        self.logger = logger
+    }
+
+    /// Parses `HOST:PORT` (`[::1]:8080` for IPv6).
+    public static func parseListen(_ s: String) throws(ParmanaError) -> (host: String, port: Int) {
+        guard let colon = s.lastIndex(of: ":") else {
+            throw ParmanaError(.invalidConfig, "listen address '\(s)' must be HOST:PORT, e.g. 127.0.0.1:8080")
+        }
+        var host = String(s[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ParmanaError(.invalidConfig, "listen address '\(s)' must be HOST:PORT with a port in 0...65535")
+        }
+        return (host, port)
+    }
+
+    /// The Hummingbird application; `onRunning` receives the bound address.
+    public func application(onRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let seconds = Int64(api.settings.requestTimeout.components.seconds)
+        return Application(
+            router: api.router(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(max(1, seconds)))),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "parmana"),
+            onServerRunning: { channel in await onRunning(channel.localAddress) },
+            logger: logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT (or `control.shutdown()`), lets in-flight
+    /// requests finish, then flushes and closes the store.
+    public func run(control: ServerControl? = nil, onRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }) async throws {
+        let group = ServiceGroup(configuration: .init(
+            services: [application(onRunning: onRunning)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        control?.attach(group)
+        do {
+            try await group.run()
+        } catch {
+            await api.runtime.store.close()
+            throw error
+        }
+        await api.runtime.store.close()
+        logger.info("stopped; the evidence store is flushed and closed")
+    }
+}
+
+/// Stops a running ``GovernanceServer`` from inside the process, as SIGTERM would.
+public final class ServerControl: Sendable {
+    private let group = Mutex<ServiceGroup?>(nil)
+
+    public init() {}
+
+    func attach(_ g: ServiceGroup) { group.withLock { $0 = g } }
+
+    /// Starts a graceful shutdown: no new connections, in-flight requests finish.
+    public func shutdown() async {
+        if let g = group.withLock({ $0 }) { await g.triggerGracefulShutdown() }
+    }
+}

@@ -1,0 +1,67 @@
+import ParmanaCore
+import ParmanaRuntime
+import Prometheus
+
+/// Prometheus metrics of the governance API (`GET /metrics`).
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let latency: DurationHistogram
+    private let replayRefusals: Counter
+    private let storeErrors: Counter
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        latency = registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(namespace: "parmana", metricName: "decision_duration", unitName: "seconds",
+                                             helpText: "Time to a durable decision, from request body to response."),
+            buckets: [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+                      .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                      .milliseconds(500), .seconds(1), .seconds(5)])
+        replayRefusals = registry.makeCounter(descriptor: MetricNameDescriptor(
+            namespace: "parmana", metricName: "replay_refusals", unitName: "total",
+            helpText: "Decisions refused with replay_detected."))
+        storeErrors = registry.makeCounter(descriptor: MetricNameDescriptor(
+            namespace: "parmana", metricName: "store_errors", unitName: "total",
+            helpText: "Requests that failed with store_unavailable (no attestation was returned)."))
+        // Present from the start, so dashboards and alerts see zeros rather than gaps.
+        for a in [Action.approve, .reject] { for s in [ExecutionState.completed, .pendingOverride] { _ = decisionCounter(a, s) } }
+        for r in [Action.approve, .reject] { _ = overrideCounter(r) }
+    }
+
+    private func decisionCounter(_ action: Action, _ state: ExecutionState) -> Counter {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "parmana", metricName: "decisions", unitName: "total",
+                                             helpText: "Durable governed decisions by action and execution state."),
+            labels: [("action", action.rawValue), ("state", state.rawValue)])
+    }
+
+    private func overrideCounter(_ resolution: Action) -> Counter {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "parmana", metricName: "overrides", unitName: "total",
+                                             helpText: "Accepted overrides by resolution."),
+            labels: [("resolution", resolution.rawValue)])
+    }
+
+    func decided(_ action: Action, _ state: ExecutionState, after duration: Duration) {
+        decisionCounter(action, state).increment()
+        latency.record(duration)
+    }
+
+    func overridden(_ state: ExecutionState) {
+        overrideCounter(state == .overrideApproved ? .approve : .reject).increment()
+    }
+
+    /// Counts the failures that matter to operators.
+    func failed(_ error: ParmanaError) {
+        switch error.code {
+        case .replayDetected: replayRefusals.increment()
+        case .storeUnavailable: storeErrors.increment()
+        default: break
+        }
+    }
+
+    /// The Prometheus text exposition.
+    public func exposition() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+}
