@@ -69,4 +69,38 @@ public struct WorkspaceConfig: Sendable {
             "max_body_bytes": .number(Double(maxBodyBytes)), "request_timeout_seconds": .number(Double(requestTimeoutSeconds)),
         ]
     }
+
+    /// The variables `applying(overrides:)` understands.
+    public static let overrideNames = [
+        "PARMANA_LISTEN", "PARMANA_STORE", "PARMANA_REQUIRE_SIGNED_POLICIES", "PARMANA_MAX_BODY_BYTES",
+        "PARMANA_REQUEST_TIMEOUT_SECONDS", "PARMANA_LOG_LEVEL",
+    ]
+
+    /// This configuration with `PARMANA_*` overrides applied (read by `main`, passed in).
+    /// A malformed or unknown override is `invalid_config`, never ignored.
+    public func applying(overrides: [String: String]) throws(ParmanaError) -> WorkspaceConfig {
+        var c = self
+        for (name, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            func positive() throws(ParmanaError) -> Int {
+                guard let n = Int(value), n > 0 else { throw ParmanaError(.invalidConfig, "\(name)=\(value): expected a positive integer") }
+                return n
+            }
+            switch name {
+            case "PARMANA_LISTEN": c.listen = value
+            case "PARMANA_STORE": c.store = value
+            case "PARMANA_REQUIRE_SIGNED_POLICIES":
+                switch value {
+                case "true", "1", "yes": c.requireSignedPolicies = true
+                case "false", "0", "no": c.requireSignedPolicies = false
+                default: throw ParmanaError(.invalidConfig, "\(name)=\(value): expected true or false")
+                }
+            case "PARMANA_MAX_BODY_BYTES": c.maxBodyBytes = try positive()
+            case "PARMANA_REQUEST_TIMEOUT_SECONDS": c.requestTimeoutSeconds = try positive()
+            case "PARMANA_LOG_LEVEL": break  // read by `serve`
+            default:
+                throw ParmanaError(.invalidConfig, "unknown setting \(name); known: PARMANA_DIR, \(WorkspaceConfig.overrideNames.joined(separator: ", "))")
+            }
+        }
+        return c
+    }
 }

@@ -18,7 +18,7 @@ public struct WorkspaceRuntime: Sendable {
 
     public static func loadConfig(_ ws: Workspace) throws(ParmanaError) -> WorkspaceConfig {
         guard FileIO.exists(ws.config) else { throw missing("config.json", ws.config) }
-        return try WorkspaceConfig(json: try FileIO.readJSON(ws.config))
+        return try WorkspaceConfig(json: try FileIO.readJSON(ws.config)).applying(overrides: CLIContext.current.overrides)
     }
 
     public static func loadTrust(_ ws: Workspace) throws(ParmanaError) -> TrustStore {

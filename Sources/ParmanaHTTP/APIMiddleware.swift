@@ -34,7 +34,7 @@ struct APIMiddleware: RouterMiddleware {
         let elapsed = (ContinuousClock.now - start).components
         let ms = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
         var metadata: Logger.Metadata = [
-            "request_id": "\(context.id)", "method": "\(request.method.rawValue)", "path": "\(request.uri.path)",
+            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)",
             "status": "\(response.status.code)", "duration_ms": "\(ms)",
         ]
         if let failure { metadata["error_code"] = "\(failure.code.rawValue)" }

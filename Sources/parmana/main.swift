@@ -2,7 +2,9 @@ import Foundation
 import ParmanaCLI
 
 // The only place that reads the environment.
-let context = CLIContext(defaultDirectory: ProcessInfo.processInfo.environment["PARMANA_DIR"])
+let environment = ProcessInfo.processInfo.environment
+let context = CLIContext(defaultDirectory: environment["PARMANA_DIR"],
+                         overrides: environment.filter { $0.key.hasPrefix("PARMANA_") && $0.key != "PARMANA_DIR" })
 await CLIContext.$current.withValue(context) {
     await ParmanaCommand.main()
 }

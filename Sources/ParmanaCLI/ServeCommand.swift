@@ -1,0 +1,84 @@
+import ArgumentParser
+import Logging
+import ParmanaCore
+import ParmanaHTTP
+import ParmanaRuntime
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the governance HTTP API (SPEC §15) for the workspace.",
+        discussion: """
+            Settings come from DIR/config.json, then PARMANA_* environment variables, then flags \
+            (docs/configuration.md). Refuses to start without keys, trust store, policies or API tokens, \
+            and never generates a key on its own: --init creates a complete workspace first when DIR has \
+            none. SIGTERM or Ctrl-C stops gracefully: in-flight requests finish and the store is flushed.
+            """)
+
+    @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
+    @Option(name: .long, help: "HOST:PORT to listen on (default: config.json's listen, 127.0.0.1:8080).") var listen: String?
+    @Flag(name: .customLong("init"), help: "Create the workspace first if DIR has none (prints the new API token).") var initialize = false
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info; $PARMANA_LOG_LEVEL).")
+    var logLevel: String?
+    @OptionGroup var common: CommonOptions
+
+
+    func run() async throws {
+        try await guardedAsync(json: common.json) {
+            let ws = Workspace.path(dir)
+            var newToken: String?
+            if !FileIO.exists(ws.config) {
+                guard initialize else {
+                    throw ParmanaError(.invalidConfig, "no workspace at \(ws.root) (config.json is missing); create one with 'parmana init --dir \(ws.root)', or run 'parmana serve --init --dir \(ws.root)'")
+                }
+                FileIO.writeStderr("… no workspace at \(ws.root): creating one (--init)")
+                let made = try await WorkspaceInitializer.create(ws, approverID: "demo-approver@example.com") { FileIO.writeStderr("… \($0)") }
+                FileIO.writeStderr(made.text)
+                newToken = made.token
+            }
+            var config = try WorkspaceRuntime.loadConfig(ws)
+            if let listen { config.listen = listen }
+            let (host, port) = try GovernanceServer.parseListen(config.listen)
+            let levelName = logLevel ?? CLIContext.current.overrides["PARMANA_LOG_LEVEL"] ?? "info"
+            guard let level = Logger.Level(rawValue: levelName) else {
+                throw ParmanaError(.invalidConfig, "unknown log level '\(levelName)'")
+            }
+            let tokens = try config.tokens.map { t throws(ParmanaError) in try APIToken(name: t.name, sha256Hex: t.sha256, roles: t.roles) }
+            guard !tokens.isEmpty else {
+                throw ParmanaError(.invalidConfig, "no API tokens in \(ws.config); add one under \"tokens\" as {\"name\", \"sha256\" (of the token), \"roles\"}")
+            }
+            let opened = try await WorkspaceRuntime.open(ws)
+            var logger = Logger(label: "parmana") { StreamLogHandler.standardError(label: $0) }
+            logger.logLevel = level
+            let settings = APISettings(tokens: tokens, maxBodyBytes: config.maxBodyBytes,
+                                       requestTimeout: .seconds(config.requestTimeoutSeconds))
+            let server = GovernanceServer(api: GovernanceAPI(runtime: opened.runtime, settings: settings), host: host, port: port, logger: logger)
+            let policies = opened.runtime.policies.count
+            let json = common.json
+            let tokenFile = ws.tokens + "/admin.token"
+            let store = config.store
+            let createdToken = newToken
+            try await server.run { address in
+                let bound = address?.port ?? port
+                let hostText = host.contains(":") ? "[\(host)]" : host
+                let url = "http://\(hostText):\(bound)"
+                if json {
+                    var o = JSONObject([("url", .string(url)), ("workspace", .string(ws.root)), ("store", .string(store))])
+                    o["token"] = createdToken.map(JSONValue.string) ?? .null
+                    FileIO.writeStdout(CanonicalJSON.bytes(.object(o)) + [0x0A])
+                    return
+                }
+                var lines = ["parmana serving \(url) (workspace \(ws.root), store \(store), \(policies) policies)"]
+                if let createdToken { lines.append("  API token (admin; stored in \(tokenFile)): \(createdToken)") }
+                lines += [
+                    "  try it:",
+                    "    TOKEN=$(cat \(tokenFile))",
+                    "    curl -s -X POST \(url)/v1/decisions -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\",
+                    "      -d '{\"policy_id\":\"payments.release\",\"signals\":{\"payment_id\":\"pay_1\",\"amount\":120.5,\"currency\":\"EUR\",\"kyc_verified\":true}}'",
+                    "  API description: \(url)/v1/openapi.json — stop with Ctrl-C (in-flight requests finish, the store is flushed)",
+                ]
+                FileIO.writeStdout(Array((lines.joined(separator: "\n") + "\n").utf8))
+            }
+        }
+    }
+}
