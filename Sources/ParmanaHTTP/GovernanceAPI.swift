@@ -43,7 +43,8 @@ public struct GovernanceAPI: Sendable {
         router.get("/healthz") { _, _ in APIResponse.json(["status": "ok"]) }
         router.get("/readyz") { _, _ in
             guard await self.runtime.store.isHealthy() else {
-                throw ParmanaError(.storeUnavailable, "the evidence store is not reachable")
+                // A failed probe is not a failed request: returned, not thrown, so it is not counted as a store error.
+                return APIResponse.error(ParmanaError(.storeUnavailable, "the evidence store is not reachable"))
             }
             return APIResponse.json(["status": "ready"])
         }
