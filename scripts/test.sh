@@ -16,5 +16,7 @@ for policy in examples/policies/*.json; do
 done
 echo "== crash safety (kill -9 mid-stream)"
 bash scripts/crash-test.sh "$bin" 5
+echo "== HTTP walk-through (README): server process, curl, override --server, verify, graceful stop"
+bash scripts/http-demo.sh "$bin"
 echo "== interop (Swift ⇄ Python)"
 bash interop/run.sh "$bin"

@@ -73,6 +73,10 @@ struct OverrideCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Why (recorded in the signed override).") var reason: String
         @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
         @Option(name: .long, help: "Write the signed override envelope here as well.") var out: String?
+        @Option(name: .long, help: "Submit to this Parmana server (e.g. http://127.0.0.1:8080) instead of the local data directory.")
+        var server: String?
+        @Option(name: .customLong("token-file"), help: "With --server: the API token file (default: $PARMANA_TOKEN, else DIR/tokens/admin.token).")
+        var tokenFile: String?
         @OptionGroup var common: CommonOptions
     }
 
@@ -94,6 +98,10 @@ struct OverrideCommand: AsyncParsableCommand {
             guard key.roles.contains(.approver), let approverID = key.approverID else {
                 throw ParmanaError(.untrustedKey, "\(o.key) is not an approver key")
             }
+            if let server = o.server {
+                try await submitRemote(o, resolution, key: key, approverID: approverID, server: server, cmd)
+                return
+            }
             let opened = try await WorkspaceRuntime.open(Workspace.path(o.dir))
             let runtime = opened.runtime
             defer { Task { await runtime.store.close() } }
@@ -109,5 +117,24 @@ struct OverrideCommand: AsyncParsableCommand {
             cmd.printJSON(["execution_id": .string(result.executionID), "execution_state": .string(result.state.rawValue),
                            "seq": .number(Double(result.seq)), "override": env.json])
         }
+    }
+
+    /// Fetches the execution from the server, signs the override locally with the
+    /// approver's key and posts it; the server checks it against its trust store.
+    static func submitRemote(_ o: Options, _ resolution: Action, key: SigningKey, approverID: String, server: String,
+                             _ cmd: some ParsableCommand) async throws(ParmanaError) {
+        let client = GovernanceClient(baseURL: server, token: try GovernanceClient.token(file: o.tokenFile, workspace: Workspace.path(o.dir)))
+        let exec = try await client.get("/v1/executions/\(o.executionID)")
+        guard let hash = exec["attestation_hash"]?.stringValue else {
+            throw ParmanaError(.io, "the server's execution record has no attestation_hash")
+        }
+        let payload = OverridePayload(
+            executionID: o.executionID, attestationHash: hash, resolution: resolution, reason: o.reason,
+            approverID: approverID, resolvedAt: SystemClock().now(), keyID: key.keyID)
+        let env = Envelope.sign(payload.json, with: key)
+        if let out = o.out { try FileIO.write(PrettyJSON.bytes(env.json), to: out) }
+        let result = try await client.post("/v1/executions/\(o.executionID)/override", env.json)
+        cmd.printJSON(["execution_id": result["execution_id"] ?? .null, "execution_state": result["execution_state"] ?? .null,
+                       "seq": result["seq"] ?? .null, "override": env.json])
     }
 }

@@ -73,7 +73,7 @@ public struct WorkspaceConfig: Sendable {
     /// The variables `applying(overrides:)` understands.
     public static let overrideNames = [
         "PARMANA_LISTEN", "PARMANA_STORE", "PARMANA_REQUIRE_SIGNED_POLICIES", "PARMANA_MAX_BODY_BYTES",
-        "PARMANA_REQUEST_TIMEOUT_SECONDS", "PARMANA_LOG_LEVEL",
+        "PARMANA_REQUEST_TIMEOUT_SECONDS", "PARMANA_LOG_LEVEL", "PARMANA_TOKEN",
     ]
 
     /// This configuration with `PARMANA_*` overrides applied (read by `main`, passed in).
@@ -96,7 +96,7 @@ public struct WorkspaceConfig: Sendable {
                 }
             case "PARMANA_MAX_BODY_BYTES": c.maxBodyBytes = try positive()
             case "PARMANA_REQUEST_TIMEOUT_SECONDS": c.requestTimeoutSeconds = try positive()
-            case "PARMANA_LOG_LEVEL": break  // read by `serve`
+            case "PARMANA_LOG_LEVEL", "PARMANA_TOKEN": break  // read by `serve` and by `--server` clients
             default:
                 throw ParmanaError(.invalidConfig, "unknown setting \(name); known: PARMANA_DIR, \(WorkspaceConfig.overrideNames.joined(separator: ", "))")
             }

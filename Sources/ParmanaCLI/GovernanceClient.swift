@@ -1,0 +1,68 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import ParmanaCore
+
+/// A small client of the governance API (SPEC §15) for `--server` commands. A §13
+/// error from the server comes back as the same ``ParmanaError``.
+struct GovernanceClient {
+    let baseURL: String
+    let token: String
+
+    /// The token: `--token-file`, else `$PARMANA_TOKEN`, else the workspace's admin token.
+    static func token(file: String?, workspace: Workspace) throws(ParmanaError) -> String {
+        if let file { return try readToken(file) }
+        if let t = CLIContext.current.overrides["PARMANA_TOKEN"], !t.isEmpty { return t }
+        let fallback = workspace.tokens + "/admin.token"
+        guard FileIO.exists(fallback) else {
+            throw ParmanaError(.unauthorized, "no API token: pass --token-file F or set PARMANA_TOKEN")
+        }
+        return try readToken(fallback)
+    }
+
+    static func readToken(_ path: String) throws(ParmanaError) -> String {
+        String(decoding: try FileIO.read(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func get(_ path: String) async throws(ParmanaError) -> JSONValue {
+        try await send(.GET, path, body: nil)
+    }
+
+    func post(_ path: String, _ body: JSONValue) async throws(ParmanaError) -> JSONValue {
+        try await send(.POST, path, body: CanonicalJSON.bytes(body))
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?) async throws(ParmanaError) -> JSONValue {
+        let url = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) + path : baseURL + path
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let status: UInt
+        let bytes: [UInt8]
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            status = response.status.code
+            bytes = Array(try await response.body.collect(upTo: 64 << 20).readableBytesView)
+        } catch {
+            throw ParmanaError(.io, "cannot reach \(url): \(error)")
+        }
+        let json: JSONValue
+        do { json = try JSONParser(maxBytes: 64 << 20).parse(bytes) } catch {
+            throw ParmanaError(.io, "\(url) answered \(status) with a body that is not JSON")
+        }
+        guard (200..<300).contains(status) else {
+            guard let codeText = json["error"]?["code"]?.stringValue, let code = ErrorCode(rawValue: codeText) else {
+                throw ParmanaError(.io, "\(url) answered \(status)")
+            }
+            var e = ParmanaError(code, json["error"]?["message"]?.stringValue ?? "server error \(status)")
+            e.executionID = json["error"]?["execution_id"]?.stringValue
+            throw e
+        }
+        return json
+    }
+}
