@@ -44,11 +44,17 @@ struct GovernanceClient {
         }
         let status: UInt
         let bytes: [UInt8]
+        // A refused connection fails at once instead of being retried until the deadline.
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let response = try await client.execute(request, timeout: .seconds(30))
             status = response.status.code
             bytes = Array(try await response.body.collect(upTo: 64 << 20).readableBytesView)
+            try? await client.shutdown()
         } catch {
+            try? await client.shutdown()
             throw ParmanaError(.io, "cannot reach \(url): \(error)")
         }
         let json: JSONValue
