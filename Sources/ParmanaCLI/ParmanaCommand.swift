@@ -13,7 +13,7 @@ public struct ParmanaCommand: AsyncParsableCommand {
         subcommands: [
             CanonicalizeCommand.self, FingerprintCommand.self, KeygenCommand.self, VerifyCommand.self,
             PolicyCommand.self, EvaluateCommand.self, InitCommand.self, DecideCommand.self, OverrideCommand.self,
-            AuditCommand.self, RuntimeCommand.self, TrustCommand.self, ServeCommand.self,
+            AuditCommand.self, RuntimeCommand.self, TrustCommand.self, ServeCommand.self, BenchCommand.self,
         ]
     )
 
