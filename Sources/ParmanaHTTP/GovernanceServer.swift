@@ -35,10 +35,12 @@ public struct GovernanceServer: Sendable {
 
     /// The Hummingbird application; `onRunning` receives the bound address.
     public func application(onRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }) -> some ApplicationProtocol {
+        // Idle keep-alive connections close after twice the request timeout (at least 5 s),
+        // so a slow body is always answered 408 before its connection is dropped.
         let seconds = Int64(api.settings.requestTimeout.components.seconds)
         return Application(
             router: api.router(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(max(1, seconds)))),
+            server: .http1(configuration: .init(idleTimeout: .seconds(max(5, 2 * seconds)))),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "parmana"),
             onServerRunning: { channel in await onRunning(channel.localAddress) },
             logger: logger)
