@@ -13,7 +13,13 @@ url="http://127.0.0.1:$port"
 "$p" serve --init --dir "$ws" --listen "127.0.0.1:$port" > "$demo/serve.out" 2> "$demo/serve.err" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -sf "$url/healthz" > /dev/null && break; sleep 0.1; done
+up=""
+for _ in $(seq 1 300); do
+  curl -sf "$url/healthz" > /dev/null && { up=1; break; }
+  kill -0 $server 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$up" ] || { echo "FAILED: the server did not come up"; cat "$demo/serve.err"; exit 1; }
 TOKEN=$(cat "$ws/tokens/admin.token")
 say() { printf '\n== %s\n' "$1"; }
 field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); [d := d[k] for k in sys.argv[2:]]; print(d if isinstance(d,str) else json.dumps(d))" "$@"; }

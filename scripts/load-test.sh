@@ -30,7 +30,7 @@ echo "== over HTTP: wrk, 2 threads, $connections keep-alive connections, ${secon
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$p" serve --dir "$work/http" --listen "127.0.0.1:$port" --log-level warning > "$work/serve.out" 2> "$work/serve.err" &
 server=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.1; done
+for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; kill -0 $server || exit 1; sleep 0.1; done
 PARMANA_TOKEN=$(cat "$work/http/tokens/admin.token") wrk -t2 -c"$connections" -d"${seconds}s" -s scripts/load/decisions.lua \
   "http://127.0.0.1:$port" | tail -1 > "$work/http.json"
 cat "$work/http.json"

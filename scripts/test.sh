@@ -17,6 +17,6 @@ done
 echo "== crash safety (kill -9 mid-stream)"
 bash scripts/crash-test.sh "$bin" 5
 echo "== HTTP walk-through (README): server process, curl, override --server, verify, graceful stop"
-bash scripts/http-demo.sh "$bin"
+bash scripts/http-demo.sh "$bin/parmana"
 echo "== interop (Swift ⇄ Python)"
 bash interop/run.sh "$bin"
