@@ -87,4 +87,27 @@ public struct AttestationPayload: Sendable, Hashable {
             "key_id": .string(keyID),
         ]
     }
+
+    /// JCS(payload), written directly in canonical member order (equal to
+    /// `CanonicalJSON.bytes(json)`, which a test holds it to) without building a tree.
+    public var canonicalBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(560)
+        out.append(contentsOf: #"{"decision":"#.utf8)
+        decision.writeCanonical(to: &out)
+        CanonicalJSON.member("execution_fingerprint", executionFingerprint, to: &out)
+        CanonicalJSON.member("execution_id", executionID, to: &out)
+        CanonicalJSON.member("execution_state", executionState.rawValue, to: &out)
+        CanonicalJSON.member("issued_at", issuedAt.description, to: &out)
+        CanonicalJSON.member("key_id", keyID, to: &out)
+        out.append(contentsOf: #","policy":{"hash":"#.utf8)
+        CanonicalJSON.writeString(policy.hash, to: &out)
+        CanonicalJSON.member("policy_id", policy.policyID, to: &out)
+        CanonicalJSON.member("version", policy.version, to: &out)
+        out.append(UInt8(ascii: "}"))
+        CanonicalJSON.member("runtime_hash", runtimeHash, to: &out)
+        CanonicalJSON.member("type", PayloadType.attestation, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 }

@@ -60,6 +60,18 @@ public enum CanonicalJSON {
         }
     }
 
+    /// Appends `,"name":` and the string `value`: one member of an object written
+    /// directly in canonical order (`name` needs no escaping).
+    @inline(__always)
+    static func member(_ name: StaticString, _ value: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: ","))
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: ":"))
+        writeString(value, to: &out)
+    }
+
     /// Whether `a` sorts before `b` by UTF-16 code units.
     @inline(__always)
     public static func utf16Precedes(_ a: String, _ b: String) -> Bool {

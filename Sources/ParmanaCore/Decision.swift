@@ -25,6 +25,16 @@ public struct Decision: Sendable, Hashable {
          "reason": .string(reason), "rule_id": .string(ruleID)]
     }
 
+    /// Appends JCS(json) in canonical member order.
+    func writeCanonical(to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"action":"#.utf8)
+        CanonicalJSON.writeString(action.rawValue, to: &out)
+        CanonicalJSON.member("reason", reason, to: &out)
+        out.append(contentsOf: (requiresOverride ? #","requires_override":true"# : #","requires_override":false"#).utf8)
+        CanonicalJSON.member("rule_id", ruleID, to: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
     init(reading r: inout FieldReader) throws(ParmanaError) {
         action = Action(rawValue: try r.oneOf("action", Action.names))!
         requiresOverride = try r.bool("requires_override")

@@ -1,4 +1,3 @@
-import Foundation
 import Synchronization
 
 /// Source of execution ids: lowercase UUID v4, new for every execution.
@@ -6,10 +5,29 @@ public protocol ExecutionIDs: Sendable {
     func next() -> String
 }
 
-/// Random UUID v4s.
+/// Random UUID v4s (RFC 9562 §5.4) from the system's CSPRNG, formatted in lowercase.
 public struct RandomExecutionIDs: ExecutionIDs {
     public init() {}
-    public func next() -> String { UUID().uuidString.lowercased() }
+    public func next() -> String {
+        var rng = SystemRandomNumberGenerator()
+        var hi = rng.next() as UInt64, lo = rng.next() as UInt64
+        hi = (hi & ~0xF000) | 0x4000  // version 4 (bits 48–51)
+        lo = (lo & ~(0xC000 << 48)) | (0x8000 << 48)  // variant 10
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var k = 0
+            func put(_ v: UInt64, _ nibbles: Int) {
+                for i in stride(from: nibbles - 1, through: 0, by: -1) {
+                    if k == 8 || k == 13 || k == 18 || k == 23 { out[k] = UInt8(ascii: "-"); k += 1 }
+                    out[k] = digits.utf8Start[Int((v >> (UInt64(i) * 4)) & 0xF)]
+                    k += 1
+                }
+            }
+            put(hi, 16)
+            put(lo, 16)
+            return 36
+        }
+    }
 }
 
 /// Deterministic UUID v4-shaped ids for tests.

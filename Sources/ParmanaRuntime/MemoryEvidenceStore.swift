@@ -4,8 +4,16 @@ import Synchronization
 /// An in-memory ``EvidenceStore``: exact semantics, no durability. For tests, dry runs
 /// and benchmarks. A failure can be injected to test fail-closed behaviour.
 public final class MemoryEvidenceStore: EvidenceStore {
+    /// An entry with its record as it arrived; the record's JSON is built when read.
+    struct Stored {
+        var entry: AuditEntry
+        var envelope: Envelope?
+        var json: JSONValue?
+        var record: AuditRecord { AuditRecord(entry: entry, record: json ?? envelope!.json) }
+    }
+
     struct State {
-        var entries: [AuditRecord] = []
+        var entries: [Stored] = []
         var lastHash: String?
         var executions: [String: ExecutionRecord] = [:]
         var consumed: [String: String] = [:]
@@ -21,11 +29,11 @@ public final class MemoryEvidenceStore: EvidenceStore {
     public func setFailing(_ on: Bool) { state.withLock { $0.failing = on } }
 
     private static func appendEntry(_ s: inout State, kind: AuditKind, executionID: String?, fingerprint: String?,
-                                    record: JSONValue, recordHash: String? = nil, at: Timestamp) -> Int {
+                                    record: JSONValue? = nil, envelope: Envelope? = nil, recordHash: String, at: Timestamp) -> Int {
         let prev = s.entries.last.map { (seq: $0.entry.seq, entryHash: s.lastHash!) }
         let e = AuditEntry.next(after: prev, kind: kind, executionID: executionID, executionFingerprint: fingerprint,
-                                recordHash: recordHash ?? Hashing.canonicalHash(record), at: at)
-        s.entries.append(AuditRecord(entry: e, record: record))
+                                recordHash: recordHash, at: at)
+        s.entries.append(Stored(entry: e, envelope: envelope, json: record))
         s.lastHash = e.entryHash
         return e.seq
     }
@@ -36,7 +44,7 @@ public final class MemoryEvidenceStore: EvidenceStore {
             if let existing = s.consumed[c.fingerprint] { return .replay(executionID: existing) }
             s.consumed[c.fingerprint] = c.executionID
             let seq = MemoryEvidenceStore.appendEntry(&s, kind: .execution, executionID: c.executionID, fingerprint: c.fingerprint,
-                                                      record: c.attestation.json, recordHash: c.attestationHash, at: c.at)
+                                                      envelope: c.attestation, recordHash: c.attestationHash, at: c.at)
             s.executions[c.executionID] = ExecutionRecord(
                 executionID: c.executionID, fingerprint: c.fingerprint, attestation: c.attestation,
                 attestationHash: c.attestationHash, state: c.state, seq: seq)
@@ -50,7 +58,7 @@ public final class MemoryEvidenceStore: EvidenceStore {
             guard var e = s.executions[c.executionID] else { return .notFound }
             guard e.state == .pendingOverride else { return .notPending(e.state) }
             let seq = MemoryEvidenceStore.appendEntry(&s, kind: .override, executionID: c.executionID, fingerprint: e.fingerprint,
-                                                      record: c.override.json, at: c.at)
+                                                      envelope: c.override, recordHash: c.override.hash, at: c.at)
             e.state = c.newState
             e.override = c.override
             e.overrideSeq = seq
@@ -62,7 +70,8 @@ public final class MemoryEvidenceStore: EvidenceStore {
     public func append(kind: AuditKind, record: JSONValue, at: Timestamp) async throws(ParmanaError) -> Int {
         try state.withLock { (s) throws(ParmanaError) -> Int in
             if s.failing { throw ParmanaError(.storeUnavailable, "the store is unavailable") }
-            return MemoryEvidenceStore.appendEntry(&s, kind: kind, executionID: nil, fingerprint: nil, record: record, at: at)
+            return MemoryEvidenceStore.appendEntry(&s, kind: kind, executionID: nil, fingerprint: nil, record: record,
+                                                   recordHash: Hashing.canonicalHash(record), at: at)
         }
     }
 
@@ -85,14 +94,14 @@ public final class MemoryEvidenceStore: EvidenceStore {
         state.withLock { s in
             let start = max(0, seq - 1)
             guard start < s.entries.count else { return [] }
-            return Array(s.entries[start..<min(s.entries.count, start + limit)])
+            return s.entries[start..<min(s.entries.count, start + limit)].map(\.record)
         }
     }
 
     public func size() async throws(ParmanaError) -> Int { state.withLock { $0.entries.count } }
 
     public func lastEntry(of kind: AuditKind) async throws(ParmanaError) -> AuditRecord? {
-        state.withLock { $0.entries.last { $0.entry.kind == kind } }
+        state.withLock { $0.entries.last { $0.entry.kind == kind }?.record }
     }
 
     public func contains(recordHash: String) async throws(ParmanaError) -> Bool {

@@ -132,7 +132,7 @@ public final class Runtime: Sendable {
             executionID: executionID, executionFingerprint: fingerprint, policy: loaded.policy.reference,
             decision: decision, executionState: state, runtimeHash: runtimeHash, issuedAt: now, keyID: config.signer.keyID)
         let payloadJSON = payload.json
-        let payloadBytes = CanonicalJSON.bytes(payloadJSON)
+        let payloadBytes = payload.canonicalBytes
         let signature: [UInt8]
         do {
             signature = try await config.signer.signature(for: payloadBytes)

@@ -55,7 +55,26 @@ public struct AuditEntry: Sendable, Hashable {
     }
 
     /// `entry_hash = hex(sha256(JCS(entry)))`.
-    public var entryHash: String { Hashing.canonicalHash(json) }
+    public var entryHash: String { Hashing.sha256Hex(canonicalBytes) }
+
+    /// JCS(entry), written directly in canonical member order (equal to
+    /// `CanonicalJSON.bytes(json)`, which a test holds it to).
+    public var canonicalBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(320)
+        out.append(contentsOf: #"{"execution_fingerprint":"#.utf8)
+        if let executionFingerprint { CanonicalJSON.writeString(executionFingerprint, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        out.append(contentsOf: #","execution_id":"#.utf8)
+        if let executionID { CanonicalJSON.writeString(executionID, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        CanonicalJSON.member("kind", kind.rawValue, to: &out)
+        CanonicalJSON.member("prev_hash", prevHash, to: &out)
+        CanonicalJSON.member("record_hash", recordHash, to: &out)
+        CanonicalJSON.member("recorded_at", recordedAt.description, to: &out)
+        out.append(contentsOf: #","seq":"#.utf8)
+        ECMAScriptNumber.append(Double(seq), to: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 
     /// Strictly decodes an entry.
     public init(json: JSONValue) throws(ParmanaError) {
