@@ -66,14 +66,16 @@ public struct OverrideResult: Sendable {
 public final class Runtime: Sendable {
     public let config: RuntimeConfiguration
     private let registry: Mutex<PolicyRegistry>
+    /// `runtime_hash` of this runtime's manifest (SPEC §9), pinned in every attestation.
+    public let runtimeHash: String
 
     public init(_ config: RuntimeConfiguration, policies: PolicyRegistry = PolicyRegistry()) {
         self.config = config
         registry = Mutex(policies)
+        runtimeHash = RuntimeManifest.identityHash(of: config.manifest.payload)
     }
 
     public var store: any EvidenceStore { config.store }
-    public var runtimeHash: String { RuntimeManifest.identityHash(of: config.manifest.payload) }
 
     /// Records `runtime_started` (when this runtime differs from the last one logged)
     /// and `policy_loaded` for every loaded policy not yet in the log.
