@@ -47,14 +47,12 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 
-    /// Splits the signature checks over every core.
-    static let parallel: AuditLogVerifier.ChunkRunner = { count, work in
-        let chunks = max(1, min(count / 256, ProcessInfo.processInfo.activeProcessorCount * 8))
-        let results = Mutex([[AuditLogVerifier.Problem]](repeating: [], count: chunks))
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let lo = count * c / chunks, hi = count * (c + 1) / chunks
-            let found = work(lo..<hi)
-            results.withLock { $0[c] = found }
+    /// Runs the verifier's jobs on every core.
+    static let parallel: AuditLogVerifier.JobRunner = { jobs, work in
+        let results = Mutex([[AuditLogVerifier.Problem]](repeating: [], count: jobs))
+        DispatchQueue.concurrentPerform(iterations: jobs) { j in
+            let found = work(j)
+            results.withLock { $0[j] = found }
         }
         return results.withLock { $0.flatMap { $0 } }
     }

@@ -174,9 +174,9 @@ import Testing
         for i in 0..<1100 { _ = try await h.runtime.decide(policyID: "payments.release", signals: RuntimeHarness.signals("L\(i)", amount: 1)) }
         let cp = try CheckpointPayload(json: try await h.runtime.checkpoint().payload)
         let report = AuditLogVerifier(trust: h.fixture.trust).verify(try await h.store.allEntries(), checkpoints: try await h.store.checkpoints(),
-                                                                   runner: { count, work in
-            // Two uneven chunks, as a concurrent runner would cut them.
-            work(0..<(count / 3)) + work((count / 3)..<count)
+                                                                   runner: { jobs, work in
+            // Jobs in reverse order, as a concurrent runner might finish them.
+            (0..<jobs).reversed().flatMap { work($0) }
         })
         #expect(report.valid && report.size == 1102 && report.rootHash == cp.rootHash)
     }

@@ -145,12 +145,11 @@ func runtimeBenchmarks() {
     }
 }
 
-let parallelRunner: AuditLogVerifier.ChunkRunner = { count, work in
-    let chunks = max(1, min(count / 256, ProcessInfo.processInfo.activeProcessorCount * 8))
-    let results = Mutex([[AuditLogVerifier.Problem]](repeating: [], count: chunks))
-    DispatchQueue.concurrentPerform(iterations: chunks) { c in
-        let found = work((count * c / chunks)..<(count * (c + 1) / chunks))
-        results.withLock { $0[c] = found }
+let parallelRunner: AuditLogVerifier.JobRunner = { jobs, work in
+    let results = Mutex([[AuditLogVerifier.Problem]](repeating: [], count: jobs))
+    DispatchQueue.concurrentPerform(iterations: jobs) { j in
+        let found = work(j)
+        results.withLock { $0[j] = found }
     }
     return results.withLock { $0.flatMap { $0 } }
 }

@@ -46,14 +46,15 @@ public struct AuditLogVerifier: Sendable {
         }
     }
 
-    /// Runs `work` over chunks of `0..<count`; the caller may do so concurrently.
-    public typealias ChunkRunner = @Sendable (_ count: Int, _ work: @Sendable (Range<Int>) -> [Problem]) -> [Problem]
+    /// Runs `work(j)` for every job `j` in `0..<jobs`; jobs are independent and the
+    /// runner may run them concurrently. Returns all problems found.
+    public typealias JobRunner = @Sendable (_ jobs: Int, _ work: @Sendable (Int) -> [Problem]) -> [Problem]
 
-    /// Sequential chunk runner.
-    public static let sequential: ChunkRunner = { count, work in work(0..<count) }
+    /// Runs the jobs one after another.
+    public static let sequential: JobRunner = { jobs, work in (0..<jobs).flatMap { work($0) } }
 
     /// Verifies `records` (in stored order) and `checkpoints`.
-    public func verify(_ records: [AuditRecord], checkpoints: [Envelope], runner: ChunkRunner = AuditLogVerifier.sequential) -> Report {
+    public func verify(_ records: [AuditRecord], checkpoints: [Envelope], runner: JobRunner = AuditLogVerifier.sequential) -> Report {
         var problems: [Problem] = []
         func broken(_ seq: Int, _ message: String) { problems.append(Problem(seq: seq, code: .auditChainBroken, message: message)) }
 
@@ -63,8 +64,11 @@ public struct AuditLogVerifier: Sendable {
             if let id = r.entry.executionID, executionIndex[id] == nil { executionIndex[id] = i }
         }
 
-        // 2. Per entry, in parallel chunks: entry hash, record hash, signature and trust.
+        // 2. Independent jobs: job 0 checks order and duplicates; the others, one chunk of
+        // entries each, check entry hash, record hash, signature and trust. Job 0 runs
+        // alongside the signature checks instead of after them.
         let count = records.count
+        let chunks = count == 0 ? 0 : max(1, min(count / 512, 64))
         let hashes = UnsafeMutableBufferPointer<String>.allocate(capacity: count)
         hashes.initialize(repeating: "")
         let leafSlots = UnsafeMutableBufferPointer<Merkle.Hash>.allocate(capacity: count)
@@ -76,9 +80,10 @@ public struct AuditLogVerifier: Sendable {
         let slots = HashSlots(hashes, leafSlots)
         let index = executionIndex
         let trust = self.trust
-        problems += runner(count) { range in
+        problems += runner(1 + chunks) { job in
+            if job == 0 { return AuditLogVerifier.orderAndDuplicates(records) }
             var out: [Problem] = []
-            for i in range {
+            for i in (count * (job - 1) / chunks)..<(count * job / chunks) {
                 let r = records[i]
                 let h = r.entry.entryHash
                 slots.base[i] = h
@@ -105,35 +110,12 @@ public struct AuditLogVerifier: Sendable {
         }
         let entryHashes = Array(hashes)
 
-        // 3. Order, links and duplicates (sequential).
-        var previous = AuditEntry.genesisHash
-        var fingerprints: [String: Int] = [:]
-        var seenExecutions: Set<String> = []
-        var overridden: Set<String> = []
-        for (i, r) in records.enumerated() {
-            let e = r.entry
-            let seq = i + 1
-            if e.seq != seq { broken(seq, "entry \(i + 1) has seq \(e.seq): entries are missing or out of order") }
-            if e.prevHash != previous { broken(seq, "prev_hash does not link to entry \(seq - 1)") }
-            switch e.kind {
-            case .execution:
-                guard let fp = e.executionFingerprint, let id = e.executionID else {
-                    broken(seq, "an execution entry needs execution_id and execution_fingerprint")
-                    break
-                }
-                if let first = fingerprints[fp] { broken(seq, "fingerprint \(fp) was already executed at seq \(first)") } else { fingerprints[fp] = seq }
-                if !seenExecutions.insert(id).inserted { broken(seq, "execution \(id) appears twice") }
-            case .override:
-                guard let id = e.executionID else { broken(seq, "an override entry needs execution_id"); break }
-                if !seenExecutions.contains(id) { broken(seq, "override for execution \(id), which is not earlier in the log") }
-                if !overridden.insert(id).inserted { broken(seq, "execution \(id) was overridden twice") }
-            case .policyLoaded, .runtimeStarted:
-                break
-            }
-            previous = entryHashes[i]
+        // 3. Links: every prev_hash is the entry hash before it.
+        for i in 0..<count where records[i].entry.prevHash != (i == 0 ? AuditEntry.genesisHash : entryHashes[i - 1]) {
+            broken(i + 1, "prev_hash does not link to entry \(i)")
         }
 
-        // 3. Checkpoints.
+        // 4. Checkpoints.
         let leaves = Array(leafSlots)
         for cpEnv in checkpoints {
             guard let cp = try? CheckpointPayload(json: cpEnv.payload) else {
@@ -167,8 +149,8 @@ public struct AuditLogVerifier: Sendable {
             halves.initialize(repeating: [])
             defer { halves.deallocate() }
             let halfSlots = HashSlots(UnsafeMutableBufferPointer(start: nil, count: 0), halves)
-            _ = runner(2) { range in
-                for i in range { halfSlots.leaves[i] = i == 0 ? Merkle.root(leaves, 0..<k) : Merkle.root(leaves, k..<leaves.count) }
+            _ = runner(2) { i in
+                halfSlots.leaves[i] = i == 0 ? Merkle.root(leaves, 0..<k) : Merkle.root(leaves, k..<leaves.count)
                 return []
             }
             rootHash = Merkle.nodeHash(halves[0], halves[1])
@@ -177,6 +159,38 @@ public struct AuditLogVerifier: Sendable {
         }
         return Report(valid: problems.isEmpty, size: records.count, rootHash: Hex.encode(rootHash),
                       checkpointsChecked: checkpoints.count, problems: problems)
+    }
+
+    /// Sequence numbers, and that no fingerprint or execution appears twice: entry fields only.
+    static func orderAndDuplicates(_ records: [AuditRecord]) -> [Problem] {
+        var out: [Problem] = []
+        func broken(_ seq: Int, _ message: String) { out.append(Problem(seq: seq, code: .auditChainBroken, message: message)) }
+        var fingerprints: [String: Int] = [:]
+        var seenExecutions: Set<String> = []
+        var overridden: Set<String> = []
+        fingerprints.reserveCapacity(records.count)
+        seenExecutions.reserveCapacity(records.count)
+        for (i, r) in records.enumerated() {
+            let e = r.entry
+            let seq = i + 1
+            if e.seq != seq { broken(seq, "entry \(i + 1) has seq \(e.seq): entries are missing or out of order") }
+            switch e.kind {
+            case .execution:
+                guard let fp = e.executionFingerprint, let id = e.executionID else {
+                    broken(seq, "an execution entry needs execution_id and execution_fingerprint")
+                    break
+                }
+                if let first = fingerprints[fp] { broken(seq, "fingerprint \(fp) was already executed at seq \(first)") } else { fingerprints[fp] = seq }
+                if !seenExecutions.insert(id).inserted { broken(seq, "execution \(id) appears twice") }
+            case .override:
+                guard let id = e.executionID else { broken(seq, "an override entry needs execution_id"); break }
+                if !seenExecutions.contains(id) { broken(seq, "override for execution \(id), which is not earlier in the log") }
+                if !overridden.insert(id).inserted { broken(seq, "execution \(id) was overridden twice") }
+            case .policyLoaded, .runtimeStarted:
+                break
+            }
+        }
+        return out
     }
 
     /// Checks one record's signature and trust for its kind.
