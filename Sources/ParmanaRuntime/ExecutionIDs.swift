@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
 
 /// Source of execution ids: lowercase UUID v4, new for every execution.
@@ -12,14 +9,8 @@ public protocol ExecutionIDs: Sendable {
 public struct RandomExecutionIDs: ExecutionIDs {
     public init() {}
     public func next() -> String {
-        var words: (UInt64, UInt64) = (0, 0)
-        // One getrandom(2) call for all 128 bits; the system generator if it fails.
-        let filled = withUnsafeMutableBytes(of: &words) { getrandom($0.baseAddress, 16, 0) == 16 }
-        if !filled {
-            var rng = SystemRandomNumberGenerator()
-            words = (rng.next(), rng.next())
-        }
-        var (hi, lo) = words
+        var rng = SystemRandomNumberGenerator()
+        var hi = rng.next() as UInt64, lo = rng.next() as UInt64
         hi = (hi & ~0xF000) | 0x4000  // version 4 (bits 48–51)
         lo = (lo & ~(0xC000 << 48)) | (0x8000 << 48)  // variant 10
         let digits: StaticString = "0123456789abcdef"
