@@ -30,13 +30,18 @@ public struct Envelope: Sendable, Equatable {
     /// JCS of the envelope given JCS of its payload: members sort as "payload" <
     /// "signature", so the envelope's canonical form is assembled without re-serializing.
     public static func canonicalBytes(payloadBytes: [UInt8], signature: [UInt8]) -> [UInt8] {
+        canonicalBytes(payloadBytes: payloadBytes, signatureBase64: Base64.encode(signature))
+    }
+
+    /// Same, with the signature already in (strict, hence canonical) base64.
+    public static func canonicalBytes(payloadBytes: [UInt8], signatureBase64: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(payloadBytes.count + 120)
-        out.append(contentsOf: Array(#"{"payload":"#.utf8))
+        out.append(contentsOf: #"{"payload":"#.utf8)
         out.append(contentsOf: payloadBytes)
-        out.append(contentsOf: Array(#","signature":""#.utf8))
-        out.append(contentsOf: Array(Base64.encode(signature).utf8))
-        out.append(contentsOf: Array(#""}"#.utf8))
+        out.append(contentsOf: #","signature":""#.utf8)
+        out.append(contentsOf: signatureBase64.utf8)
+        out.append(contentsOf: #""}"#.utf8)
         return out
     }
 

@@ -83,6 +83,9 @@ public struct AuditLogVerifier: Sendable {
         let trust = self.trust
         problems += runner(1 + chunks) { job in
             if job == 0 { return AuditLogVerifier.orderAndDuplicates(records) }
+            // A private copy of the trust store: threads sharing one would contend on its
+            // reference counts on every lookup.
+            let trust = trust.independentCopy
             var out: [Problem] = []
             for i in (count * (job - 1) / chunks)..<(count * job / chunks) {
                 let r = records[i]
@@ -100,8 +103,10 @@ public struct AuditLogVerifier: Sendable {
                     continue
                 }
                 let attestation = r.entry.kind == .execution ? try? AttestationPayload(json: env.payload) : nil
-                let payloadBytes = AuditLogVerifier.signedBytes(env, decoded: attestation)
-                let recordHash = Hashing.sha256Hex(Envelope.canonicalBytes(payloadBytes: payloadBytes, signature: env.signature))
+                let payloadBytes = CanonicalJSON.bytes(env.payload)
+                // The stored signature text is strict base64, so it is its own canonical encoding.
+                let signatureText = r.record["signature"]?.stringValue ?? Base64.encode(env.signature)
+                let recordHash = Hashing.sha256Hex(Envelope.canonicalBytes(payloadBytes: payloadBytes, signatureBase64: signatureText))
                 if r.entry.recordHash != recordHash {
                     out.append(Problem(seq: i + 1, code: .auditChainBroken, message: "record_hash does not match the stored record"))
                 } else if let p = AuditLogVerifier.checkRecord(r, env, payloadBytes, attestation: attestation, seq: i + 1, records: records,
@@ -162,14 +167,6 @@ public struct AuditLogVerifier: Sendable {
         }
         return Report(valid: problems.isEmpty, size: records.count, rootHash: Hex.encode(rootHash),
                       checkpointsChecked: checkpoints.count, problems: problems)
-    }
-
-    /// JCS(payload): for an attestation, written directly from its strict decoding when
-    /// that decoding reproduces the payload exactly (it always does for a well-formed
-    /// one); otherwise, and for other kinds, serialized from the JSON tree.
-    static func signedBytes(_ env: Envelope, decoded: AttestationPayload?) -> [UInt8] {
-        if let decoded, decoded.json == env.payload { return decoded.canonicalBytes }
-        return CanonicalJSON.bytes(env.payload)
     }
 
     /// Sequence numbers, and that no fingerprint or execution appears twice: entry fields only.
