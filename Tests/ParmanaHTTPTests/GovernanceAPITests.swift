@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import ParmanaCore
-import ParmanaHTTP
+@testable import ParmanaHTTP
 import ParmanaRuntime
 import ParmanaSQLite
 import ParmanaTesting
@@ -399,5 +399,46 @@ extension JSONValue {
         p["execution_id"] = .string(id)
         o["payload"] = .object(p)
         return .object(o)
+    }
+}
+
+/// The edge's mapping of errors the handlers do not expect.
+@Suite struct ErrorMappingTests {
+    struct Unexpected: Error {}
+
+    @Test func unexpectedErrorsBecome500InternalErrorInTheSection13Shape() async throws {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: APIMiddleware(metrics: ServerMetrics()))
+        router.get("/boom") { _, _ -> Response in throw Unexpected() }
+        router.get("/http") { _, _ -> Response in throw HTTPError(.methodNotAllowed) }
+        try await Application(router: router).test(.router) { client in
+            let r = try await client.execute(uri: "/boom", method: .get)
+            #expect(r.status == .internalServerError)
+            #expect(r.errorCode == "internal_error")
+            #expect(r.headers[HTTPField.Name("X-Request-Id")!] != nil)
+            let h = try await client.execute(uri: "/http", method: .get)
+            #expect(h.status == .methodNotAllowed)
+            #expect(h.errorCode == "invalid_request")
+        }
+    }
+
+    @Test func everyCodeHasAStatus() {
+        for code in ErrorCode.allCases {
+            let status = ErrorStatus.of(code).code
+            #expect([400, 401, 403, 404, 408, 409, 413, 422, 500, 503].contains(status), "\(code)")
+        }
+        #expect(ErrorStatus.of(.replayDetected) == .conflict)
+        #expect(ErrorStatus.of(.storeUnavailable) == .serviceUnavailable)
+        #expect(ErrorStatus.of(.invalidSignals) == .unprocessableContent)
+        #expect(ErrorStatus.of(.tooLarge) == .contentTooLarge)
+    }
+
+    @Test func unsupportedMethodOnAKnownPathIsASection13Error() async throws {
+        let f = try await APIFixture()
+        try await f.application().test(.router) { client in
+            let r = try await client.execute(uri: "/v1/decisions", method: .delete, headers: APIFixture.auth())
+            #expect([404, 405].contains(r.status.code))
+            #expect(r.errorCode != nil)
+        }
     }
 }
