@@ -7,7 +7,7 @@ public struct APISettings: Sendable {
     /// Largest accepted request body; larger is `too_large` (413).
     public var maxBodyBytes: Int
     /// How long a client may take to send its request (body included); slower is
-    /// `request_timeout` (408). Idle keep-alive connections close after twice this (at least 5 s).
+    /// `request_timeout` (408). Idle keep-alive connections close after twice this (at least 60 s).
     /// A decision that has started committing always completes: a timeout never turns a
     /// durable decision into an error.
     public var requestTimeout: Duration

@@ -35,12 +35,13 @@ public struct GovernanceServer: Sendable {
 
     /// The Hummingbird application; `onRunning` receives the bound address.
     public func application(onRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }) -> some ApplicationProtocol {
-        // Idle keep-alive connections close after twice the request timeout (at least 5 s),
-        // so a slow body is always answered 408 before its connection is dropped.
+        // Idle keep-alive connections close after twice the request timeout (at least 60 s),
+        // so a slow body is answered 408 before its connection is dropped, even when the
+        // server is busy.
         let seconds = Int64(api.settings.requestTimeout.components.seconds)
         return Application(
             router: api.router(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(max(5, 2 * seconds)))),
+            server: .http1(configuration: .init(idleTimeout: .seconds(max(60, 2 * seconds)))),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "parmana"),
             onServerRunning: { channel in await onRunning(channel.localAddress) },
             logger: logger)
