@@ -102,7 +102,8 @@ public protocol EvidenceStore: Sendable {
     /// The last entry of a kind, if any.
     func lastEntry(of kind: AuditKind) async throws(ParmanaError) -> AuditRecord?
 
-    /// Whether an entry with this record hash exists (e.g. a policy already logged).
+    /// Whether a `policy_loaded` or `runtime_started` entry with this record hash exists
+    /// (a policy or manifest already logged).
     func contains(recordHash: String) async throws(ParmanaError) -> Bool
 
     func add(checkpoint: Envelope) async throws(ParmanaError)

@@ -105,7 +105,7 @@ public final class MemoryEvidenceStore: EvidenceStore {
     }
 
     public func contains(recordHash: String) async throws(ParmanaError) -> Bool {
-        state.withLock { $0.entries.contains { $0.entry.recordHash == recordHash } }
+        state.withLock { $0.entries.contains { ($0.entry.kind == .policyLoaded || $0.entry.kind == .runtimeStarted) && $0.entry.recordHash == recordHash } }
     }
 
     public func add(checkpoint: Envelope) async throws(ParmanaError) {

@@ -74,20 +74,25 @@ public final class SQLiteEvidenceStore: EvidenceStore {
         }
     }
 
+    /// The schema. Only two B-trees take a random key per decision (the replay record's
+    /// fingerprint and the execution id); the other lookups use partial indexes over the
+    /// few rows they serve, so a commit dirties few pages.
     static func migrate(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE IF NOT EXISTS replay (
                 fingerprint TEXT PRIMARY KEY, execution_id TEXT NOT NULL, consumed_at TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS executions (
-                execution_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL UNIQUE, attestation TEXT NOT NULL,
+                execution_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, attestation TEXT NOT NULL,
                 attestation_hash TEXT NOT NULL, state TEXT NOT NULL, override TEXT, seq INTEGER NOT NULL,
                 override_seq INTEGER);
-            CREATE INDEX IF NOT EXISTS executions_by_state ON executions(state, execution_id);
+            DROP INDEX IF EXISTS executions_by_state;
+            CREATE INDEX IF NOT EXISTS pending_executions ON executions(execution_id) WHERE state = 'pending_override';
             CREATE TABLE IF NOT EXISTS audit (
                 seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, execution_id TEXT, execution_fingerprint TEXT,
                 record_hash TEXT NOT NULL, prev_hash TEXT NOT NULL, recorded_at TEXT NOT NULL,
                 entry_hash TEXT NOT NULL, record TEXT NOT NULL);
-            CREATE INDEX IF NOT EXISTS audit_by_record_hash ON audit(record_hash);
+            DROP INDEX IF EXISTS audit_by_record_hash;
+            CREATE INDEX IF NOT EXISTS events_by_record_hash ON audit(record_hash) WHERE kind IN ('policy_loaded', 'runtime_started');
             CREATE TABLE IF NOT EXISTS checkpoints (id INTEGER PRIMARY KEY AUTOINCREMENT, size INTEGER NOT NULL, envelope TEXT NOT NULL);
             """)
     }
@@ -294,7 +299,10 @@ public final class SQLiteEvidenceStore: EvidenceStore {
     }
 
     public func contains(recordHash: String) async throws(ParmanaError) -> Bool {
-        try await read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM audit WHERE record_hash = ?)", arguments: [recordHash]) ?? false }
+        try await read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM audit WHERE record_hash = ? AND kind IN ('policy_loaded', 'runtime_started'))",
+                              arguments: [recordHash]) ?? false
+        }
     }
 
     public func checkpoints() async throws(ParmanaError) -> [Envelope] {
