@@ -91,12 +91,7 @@ struct AuditCommand: AsyncParsableCommand {
                     printJSON(try await runtime.consistencyProof(first: first, second: second))
                 } else {
                     var n = seq
-                    if let execution {
-                        guard let e = try await runtime.store.execution(execution) else {
-                            throw ParmanaError(.executionNotFound, "no execution \(execution)")
-                        }
-                        n = e.seq
-                    }
+                    if let execution { n = try await runtime.execution(execution).seq }
                     guard let n else { throw ParmanaError(.invalidRequest, "give --seq, --execution, or --first and --second") }
                     printJSON(try await runtime.inclusionProof(seq: n).json)
                 }

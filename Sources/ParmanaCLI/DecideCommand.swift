@@ -92,49 +92,41 @@ struct OverrideCommand: AsyncParsableCommand {
         func run() async throws { try await OverrideCommand.submit(options, .reject, self) }
     }
 
+    /// Signs the resolution with the approver's key against the execution's attestation
+    /// hash (from the local data directory, or from `--server`) and submits it there.
     static func submit(_ o: Options, _ resolution: Action, _ cmd: some ParsableCommand) async throws {
         try await cmd.guardedAsync(json: o.common.json) {
             let key = try FileIO.loadPrivateKey(o.key)
             guard key.roles.contains(.approver), let approverID = key.approverID else {
                 throw ParmanaError(.untrustedKey, "\(o.key) is not an approver key")
             }
+            func sign(attestationHash: String) throws(ParmanaError) -> Envelope {
+                let payload = OverridePayload(
+                    executionID: o.executionID, attestationHash: attestationHash, resolution: resolution, reason: o.reason,
+                    approverID: approverID, resolvedAt: SystemClock().now(), keyID: key.keyID)
+                let env = Envelope.sign(payload.json, with: key)
+                if let out = o.out { try FileIO.write(PrettyJSON.bytes(env.json), to: out) }
+                return env
+            }
+            let env: Envelope
+            let result: JSONValue
             if let server = o.server {
-                try await submitRemote(o, resolution, key: key, approverID: approverID, server: server, cmd)
-                return
+                // The server checks the signed override against its own trust store.
+                let client = GovernanceClient(baseURL: server, token: try GovernanceClient.token(file: o.tokenFile, workspace: Workspace.path(o.dir)))
+                let exec = try await client.get("/v1/executions/\(o.executionID)")
+                guard let hash = exec["attestation_hash"]?.stringValue else {
+                    throw ParmanaError(.io, "the server's execution record has no attestation_hash")
+                }
+                env = try sign(attestationHash: hash)
+                result = try await client.post("/v1/executions/\(o.executionID)/override", env.json)
+            } else {
+                let runtime = try await WorkspaceRuntime.open(Workspace.path(o.dir)).runtime
+                defer { Task { await runtime.store.close() } }
+                env = try sign(attestationHash: try await runtime.execution(o.executionID).attestationHash)
+                result = try await runtime.override(env.json).json
             }
-            let opened = try await WorkspaceRuntime.open(Workspace.path(o.dir))
-            let runtime = opened.runtime
-            defer { Task { await runtime.store.close() } }
-            guard let exec = try await runtime.store.execution(o.executionID) else {
-                throw ParmanaError(.executionNotFound, "no execution \(o.executionID)")
-            }
-            let payload = OverridePayload(
-                executionID: o.executionID, attestationHash: exec.attestationHash, resolution: resolution, reason: o.reason,
-                approverID: approverID, resolvedAt: SystemClock().now(), keyID: key.keyID)
-            let env = Envelope.sign(payload.json, with: key)
-            if let out = o.out { try FileIO.write(PrettyJSON.bytes(env.json), to: out) }
-            let result = try await runtime.override(env.json)
-            cmd.printJSON(["execution_id": .string(result.executionID), "execution_state": .string(result.state.rawValue),
-                           "seq": .number(Double(result.seq)), "override": env.json])
+            cmd.printJSON(["execution_id": result["execution_id"] ?? .null, "execution_state": result["execution_state"] ?? .null,
+                           "seq": result["seq"] ?? .null, "override": env.json])
         }
-    }
-
-    /// Fetches the execution from the server, signs the override locally with the
-    /// approver's key and posts it; the server checks it against its trust store.
-    static func submitRemote(_ o: Options, _ resolution: Action, key: SigningKey, approverID: String, server: String,
-                             _ cmd: some ParsableCommand) async throws(ParmanaError) {
-        let client = GovernanceClient(baseURL: server, token: try GovernanceClient.token(file: o.tokenFile, workspace: Workspace.path(o.dir)))
-        let exec = try await client.get("/v1/executions/\(o.executionID)")
-        guard let hash = exec["attestation_hash"]?.stringValue else {
-            throw ParmanaError(.io, "the server's execution record has no attestation_hash")
-        }
-        let payload = OverridePayload(
-            executionID: o.executionID, attestationHash: hash, resolution: resolution, reason: o.reason,
-            approverID: approverID, resolvedAt: SystemClock().now(), keyID: key.keyID)
-        let env = Envelope.sign(payload.json, with: key)
-        if let out = o.out { try FileIO.write(PrettyJSON.bytes(env.json), to: out) }
-        let result = try await client.post("/v1/executions/\(o.executionID)/override", env.json)
-        cmd.printJSON(["execution_id": result["execution_id"] ?? .null, "execution_state": result["execution_state"] ?? .null,
-                       "seq": result["seq"] ?? .null, "override": env.json])
     }
 }

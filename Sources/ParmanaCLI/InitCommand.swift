@@ -16,7 +16,7 @@ struct InitCommand: AsyncParsableCommand {
             """)
 
     @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
-    @Option(name: .customLong("approver-id"), help: "Identity of the demo approver key.") var approverID = "demo-approver@example.com"
+    @Option(name: .customLong("approver-id"), help: "Identity of the demo approver key.") var approverID = WorkspaceInitializer.demoApproverID
     @OptionGroup var common: CommonOptions
 
     func run() async throws {

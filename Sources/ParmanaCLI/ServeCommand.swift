@@ -22,7 +22,6 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String?
     @OptionGroup var common: CommonOptions
 
-
     func run() async throws {
         try await guardedAsync(json: common.json) {
             let ws = Workspace.path(dir)
@@ -32,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
                     throw ParmanaError(.invalidConfig, "no workspace at \(ws.root) (config.json is missing); create one with 'parmana init --dir \(ws.root)', or run 'parmana serve --init --dir \(ws.root)'")
                 }
                 FileIO.writeStderr("… no workspace at \(ws.root): creating one (--init)")
-                let made = try await WorkspaceInitializer.create(ws, approverID: "demo-approver@example.com") { FileIO.writeStderr("… \($0)") }
+                let made = try await WorkspaceInitializer.create(ws, approverID: WorkspaceInitializer.demoApproverID) { FileIO.writeStderr("… \($0)") }
                 FileIO.writeStderr(made.text)
                 newToken = made.token
             }
@@ -47,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
             guard !tokens.isEmpty else {
                 throw ParmanaError(.invalidConfig, "no API tokens in \(ws.config); add one under \"tokens\" as {\"name\", \"sha256\" (of the token), \"roles\"}")
             }
-            let opened = try await WorkspaceRuntime.open(ws)
+            let opened = try await WorkspaceRuntime.open(ws, config: config)
             var logger = Logger(label: "parmana") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = level
             let settings = APISettings(tokens: tokens, maxBodyBytes: config.maxBodyBytes,

@@ -4,6 +4,9 @@ import ParmanaRuntime
 /// Creates a complete, ready workspace (SPEC §14 layout). Used by `parmana init` and by
 /// `parmana serve --init`; never touches an existing workspace.
 enum WorkspaceInitializer {
+    /// The identity of the demo approver key `init` makes.
+    static let demoApproverID = "demo-approver@example.com"
+
     /// What was made.
     struct Created {
         var workspace: Workspace

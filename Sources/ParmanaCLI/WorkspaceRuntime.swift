@@ -40,8 +40,11 @@ public struct WorkspaceRuntime: Sendable {
     }
 
     /// Opens the workspace; `start` records runtime_started / policy_loaded.
-    public static func open(_ ws: Workspace, clock: any Clock = SystemClock(), storeOverride: String? = nil, start: Bool = true) async throws(ParmanaError) -> WorkspaceRuntime {
-        let config = try loadConfig(ws)
+    /// `config`, when given, is the workspace's configuration already loaded by the caller.
+    public static func open(_ ws: Workspace, config loaded: WorkspaceConfig? = nil, clock: any Clock = SystemClock(), storeOverride: String? = nil,
+                            start: Bool = true) async throws(ParmanaError) -> WorkspaceRuntime {
+        let config: WorkspaceConfig
+        if let loaded { config = loaded } else { config = try loadConfig(ws) }
         let trust = try loadTrust(ws)
         let keyPath = ws.root + "/" + config.attestationKey
         guard FileIO.exists(keyPath) else { throw missing("the attestation key", keyPath) }

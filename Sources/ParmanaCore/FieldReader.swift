@@ -57,6 +57,13 @@ public struct FieldReader {
         return b
     }
 
+    /// An optional boolean (absent or null means none).
+    public mutating func optionalBool(_ key: String) throws(ParmanaError) -> Bool? {
+        guard let v = optional(key), !v.isNull else { return nil }
+        guard let b = v.boolValue else { throw error(key, "expected a boolean, found \(v.typeName)") }
+        return b
+    }
+
     public mutating func array(_ key: String) throws(ParmanaError) -> [JSONValue] {
         let v = try required(key)
         guard let a = v.arrayValue else { throw error(key, "expected an array, found \(v.typeName)") }

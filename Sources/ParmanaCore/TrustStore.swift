@@ -59,9 +59,6 @@ public struct TrustStore: Sendable {
         ]
     }
 
-    /// A copy that shares no storage with this one (for use on another thread).
-    public var independentCopy: TrustStore { (try? TrustStore(json: json)) ?? self }
-
     public func key(_ keyID: String) -> TrustedKey? { keys.first { $0.keyID == keyID } }
 
     /// Adds a key; throws if its id is already present.

@@ -35,65 +35,54 @@ public struct GovernanceAPI: Sendable {
         "GET /v1/audit/proofs/inclusion": .read, "GET /v1/audit/proofs/consistency": .read,
     ]
 
-    /// A router serving every endpoint.
+    /// A router serving every endpoint. Each route is registered through `add`, which
+    /// checks the bearer token against the route's role in ``routeRoles``.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: APIMiddleware(metrics: metrics))
 
-        router.get("/healthz") { _, _ in APIResponse.json(["status": "ok"]) }
-        router.get("/readyz") { _, _ in
+        add(router, .get, "/healthz") { _, _ in APIResponse.json(["status": "ok"]) }
+        add(router, .get, "/readyz") { _, _ in
             guard await self.runtime.store.isHealthy() else {
                 // A failed probe is not a failed request: returned, not thrown, so it is not counted as a store error.
                 return APIResponse.error(ParmanaError(.storeUnavailable, "the evidence store is not reachable"))
             }
             return APIResponse.json(["status": "ready"])
         }
-        router.get("/v1/openapi.json") { _, _ in
+        add(router, .get, "/v1/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: APIResponse.jsonType],
                      body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
-        router.get("/metrics") { request, _ in
-            try self.require(.read, request)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
+        add(router, .get, "/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
         }
 
-        router.post("/v1/decisions") { request, _ in try await self.decide(request) }
-        router.post("/v1/evaluate") { request, _ in try await self.evaluate(request) }
-        router.get("/v1/executions") { request, _ in try await self.pending(request) }
-        router.get("/v1/executions/:id") { request, context in
-            try self.require(.read, request)
-            return try await self.execution(try context.parameters.require("id"))
+        add(router, .post, "/v1/decisions") { request, _ in try await self.decide(request) }
+        add(router, .post, "/v1/evaluate") { request, _ in try await self.evaluate(request) }
+        add(router, .get, "/v1/executions") { request, _ in try await self.pending(request) }
+        add(router, .get, "/v1/executions/{id}") { _, context in
+            APIResponse.json(try await self.runtime.execution(try context.parameters.require("id")).json)
         }
-        router.post("/v1/executions/:id/override") { request, context in
+        add(router, .post, "/v1/executions/{id}/override") { request, context in
             try await self.override(request, id: try context.parameters.require("id"))
         }
-        router.post("/v1/verify") { request, _ in try await self.verify(request) }
-        router.get("/v1/policies") { request, _ in
-            try self.require(.read, request)
-            return APIResponse.json(["policies": .array(self.runtime.policies.map(GovernanceAPI.summary))])
+        add(router, .post, "/v1/verify") { request, _ in try await self.verify(request) }
+        add(router, .get, "/v1/policies") { _, _ in
+            APIResponse.json(["policies": .array(self.runtime.policies.map(GovernanceAPI.summary))])
         }
-        router.get("/v1/policies/:id/versions/:version") { request, context in
-            try self.require(.read, request)
+        add(router, .get, "/v1/policies/{id}/versions/{version}") { _, context in
             let p = try self.runtime.policy(try context.parameters.require("id"), version: try context.parameters.require("version"))
             return APIResponse.json(p.envelope?.json ?? p.policy.document)
         }
-        router.get("/v1/runtime") { request, _ in
-            try self.require(.read, request)
-            return APIResponse.json(["runtime_hash": .string(self.runtime.runtimeHash), "manifest": self.runtime.config.manifest.json])
+        add(router, .get, "/v1/runtime") { _, _ in
+            APIResponse.json(["runtime_hash": .string(self.runtime.runtimeHash), "manifest": self.runtime.config.manifest.json])
         }
-        router.get("/v1/trust") { request, _ in
-            try self.require(.read, request)
-            return APIResponse.json(self.runtime.config.trust.json)
-        }
-        router.get("/v1/audit/checkpoint") { request, _ in
-            try self.require(.read, request)
-            return APIResponse.json(try await self.runtime.latestCheckpoint().json)
-        }
-        router.get("/v1/audit/entries") { request, _ in try await self.entries(request) }
-        router.get("/v1/audit/proofs/inclusion") { request, _ in try await self.inclusion(request) }
-        router.get("/v1/audit/proofs/consistency") { request, _ in
-            try self.require(.read, request)
+        add(router, .get, "/v1/trust") { _, _ in APIResponse.json(self.runtime.config.trust.json) }
+        add(router, .get, "/v1/audit/checkpoint") { _, _ in APIResponse.json(try await self.runtime.latestCheckpoint().json) }
+        add(router, .get, "/v1/audit/entries") { request, _ in try await self.entries(request) }
+        add(router, .get, "/v1/audit/proofs/inclusion") { request, _ in try await self.inclusion(request) }
+        add(router, .get, "/v1/audit/proofs/consistency") { request, _ in
             let q = request.uri.queryParameters
             let first = try GovernanceAPI.integer(q, "first", required: true)!
             let second = try GovernanceAPI.integer(q, "second", required: true)!
@@ -102,17 +91,29 @@ public struct GovernanceAPI: Sendable {
         return router
     }
 
+    /// Registers a route whose role comes from ``routeRoles``; the token is checked
+    /// before the handler reads anything.
+    private func add(_ router: Router<BasicRequestContext>, _ method: HTTPRequest.Method, _ path: String,
+                     _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+        guard let role = GovernanceAPI.routeRoles["\(method.rawValue) \(path)"] else {
+            preconditionFailure("\(method.rawValue) \(path) has no entry in GovernanceAPI.routeRoles")
+        }
+        router.on(RouterPath(path), method: method) { request, context in
+            if let role { _ = try self.auth.authorize(request.headers[.authorization], role: role) }
+            return try await handler(request, context)
+        }
+    }
+
     // MARK: handlers
 
     func decide(_ request: Request) async throws -> Response {
-        try require(.decide, request)
         let start = ContinuousClock.now
         let body = try await readJSON(request)
         var r = try FieldReader(body, code: .invalidRequest)
         let policyID = try r.string("policy_id")
         let version = try r.optionalString("policy_version")
         let signals = try r.required("signals")
-        let explain = try GovernanceAPI.optionalBool(&r, "explain") ?? false
+        let explain = try r.optionalBool("explain") ?? false
         try r.finish()
         let result = try await runtime.decide(policyID: policyID, version: version, signals: signals, explain: explain)
         metrics.decided(result.decision.action, result.state, after: ContinuousClock.now - start)
@@ -120,7 +121,6 @@ public struct GovernanceAPI: Sendable {
     }
 
     func evaluate(_ request: Request) async throws -> Response {
-        try require(.decide, request)
         let body = try await readJSON(request)
         var r = try FieldReader(body, code: .invalidRequest)
         let policyID = try r.optionalString("policy_id")
@@ -145,7 +145,6 @@ public struct GovernanceAPI: Sendable {
     }
 
     func pending(_ request: Request) async throws -> Response {
-        try require(.read, request)
         let q = request.uri.queryParameters
         guard let state = q.get("state") else {
             throw ParmanaError(.invalidRequest, "give ?state=pending_override (the listing serves pending work for approvers)")
@@ -156,20 +155,12 @@ public struct GovernanceAPI: Sendable {
         let limit = try GovernanceAPI.integer(q, "limit", range: 1...500) ?? 50
         let after = q.get("after")
         let page = try await runtime.store.pending(limit: limit, after: after)
-        var body = JSONObject([("executions", .array(page.map(GovernanceAPI.executionJSON)))])
+        var body = JSONObject([("executions", .array(page.map(\.json)))])
         body["next_after"] = page.count == limit ? .string(page.last!.executionID) : .null
         return APIResponse.json(.object(body))
     }
 
-    func execution(_ id: String) async throws -> Response {
-        guard let e = try await runtime.store.execution(id) else {
-            throw ParmanaError(.executionNotFound, "no execution \(id)")
-        }
-        return APIResponse.json(GovernanceAPI.executionJSON(e))
-    }
-
     func override(_ request: Request, id: String) async throws -> Response {
-        try require(.override, request)
         let body = try await readJSON(request)
         if let named = body["payload"]?["execution_id"]?.stringValue, named != id {
             throw ParmanaError(.invalidRequest, "the override is for execution \(named), but was posted to \(id)")
@@ -180,7 +171,6 @@ public struct GovernanceAPI: Sendable {
     }
 
     func verify(_ request: Request) async throws -> Response {
-        try require(.read, request)
         let body = try await readJSON(request)
         var r = try FieldReader(body, code: .invalidRequest)
         let attestation = try r.required("attestation")
@@ -191,13 +181,12 @@ public struct GovernanceAPI: Sendable {
         let input = Verifier.Input(
             attestation: CanonicalJSON.bytes(attestation), override: bytes("override"), signals: bytes("signals"),
             policy: bytes("policy"), proof: bytes("proof"),
-            requireKnownRuntime: try GovernanceAPI.optionalBool(&r, "require_known_runtime") ?? false)
+            requireKnownRuntime: try r.optionalBool("require_known_runtime") ?? false)
         try r.finish()
         return APIResponse.json(Verifier(trust: runtime.config.trust).verify(input).json)
     }
 
     func entries(_ request: Request) async throws -> Response {
-        try require(.read, request)
         let q = request.uri.queryParameters
         let from = try GovernanceAPI.integer(q, "from", range: 1...Int.max) ?? 1
         let limit = try GovernanceAPI.integer(q, "limit", range: 1...1000) ?? 100
@@ -207,25 +196,17 @@ public struct GovernanceAPI: Sendable {
     }
 
     func inclusion(_ request: Request) async throws -> Response {
-        try require(.read, request)
         let q = request.uri.queryParameters
         var seq = try GovernanceAPI.integer(q, "seq", range: 1...Int.max)
         if let id = q.get("execution_id") {
             guard seq == nil else { throw ParmanaError(.invalidRequest, "give seq or execution_id, not both") }
-            guard let e = try await runtime.store.execution(id) else {
-                throw ParmanaError(.executionNotFound, "no execution \(id)")
-            }
-            seq = e.seq
+            seq = try await runtime.execution(id).seq
         }
         guard let seq else { throw ParmanaError(.invalidRequest, "give ?seq=N or ?execution_id=ID") }
         return APIResponse.json(try await runtime.inclusionProof(seq: seq).json)
     }
 
     // MARK: helpers
-
-    func require(_ role: APIRole, _ request: Request) throws(ParmanaError) {
-        _ = try auth.authorize(request.headers[.authorization], role: role)
-    }
 
     /// Reads the body (size limit, time limit) and parses it strictly.
     func readJSON(_ request: Request) async throws -> JSONValue {
@@ -270,27 +251,10 @@ public struct GovernanceAPI: Sendable {
         return n
     }
 
-    static func optionalBool(_ r: inout FieldReader, _ key: String) throws(ParmanaError) -> Bool? {
-        guard let v = r.optional(key), !v.isNull else { return nil }
-        guard let b = v.boolValue else { throw r.error(key, "expected a boolean, found \(v.typeName)") }
-        return b
-    }
-
     static func summary(_ p: LoadedPolicy) -> JSONValue {
         [
             "policy_id": .string(p.policy.policyID), "version": .string(p.policy.version.text),
             "hash": .string(p.policy.hash), "signed": .bool(p.envelope != nil),
         ]
-    }
-
-    static func executionJSON(_ e: ExecutionRecord) -> JSONValue {
-        var o = JSONObject([
-            ("execution_id", .string(e.executionID)), ("execution_state", .string(e.state.rawValue)),
-            ("execution_fingerprint", .string(e.fingerprint)), ("attestation", e.attestation.json),
-            ("attestation_hash", .string(e.attestationHash)), ("seq", .number(Double(e.seq))),
-        ])
-        o["overrides"] = .array(e.override.map { [$0.json] } ?? [])
-        o["override_seq"] = e.overrideSeq.map { .number(Double($0)) } ?? .null
-        return .object(o)
     }
 }

@@ -8,6 +8,9 @@ public final class ServerMetrics: Sendable {
     private let latency: DurationHistogram
     private let replayRefusals: Counter
     private let storeErrors: Counter
+    /// Made once, so that counting a decision is no registry lookup.
+    private let decisions: [ExecutionState: [Action: Counter]]
+    private let overrides: [Action: Counter]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -24,31 +27,28 @@ public final class ServerMetrics: Sendable {
             namespace: "parmana", metricName: "store_errors", unitName: "total",
             helpText: "Requests that failed with store_unavailable (no attestation was returned)."))
         // Present from the start, so dashboards and alerts see zeros rather than gaps.
-        for a in [Action.approve, .reject] { for s in [ExecutionState.completed, .pendingOverride] { _ = decisionCounter(a, s) } }
-        for r in [Action.approve, .reject] { _ = overrideCounter(r) }
-    }
-
-    private func decisionCounter(_ action: Action, _ state: ExecutionState) -> Counter {
-        registry.makeCounter(
-            descriptor: MetricNameDescriptor(namespace: "parmana", metricName: "decisions", unitName: "total",
-                                             helpText: "Durable governed decisions by action and execution state."),
-            labels: [("action", action.rawValue), ("state", state.rawValue)])
-    }
-
-    private func overrideCounter(_ resolution: Action) -> Counter {
-        registry.makeCounter(
-            descriptor: MetricNameDescriptor(namespace: "parmana", metricName: "overrides", unitName: "total",
-                                             helpText: "Accepted overrides by resolution."),
-            labels: [("resolution", resolution.rawValue)])
+        let actions = [Action.approve, .reject]
+        let decisionName = MetricNameDescriptor(namespace: "parmana", metricName: "decisions", unitName: "total",
+                                                helpText: "Durable governed decisions by action and execution state.")
+        decisions = Dictionary(uniqueKeysWithValues: [ExecutionState.completed, .pendingOverride].map { state in
+            (state, Dictionary(uniqueKeysWithValues: actions.map { action in
+                (action, registry.makeCounter(descriptor: decisionName, labels: [("action", action.rawValue), ("state", state.rawValue)]))
+            }))
+        })
+        let overrideName = MetricNameDescriptor(namespace: "parmana", metricName: "overrides", unitName: "total",
+                                                helpText: "Accepted overrides by resolution.")
+        overrides = Dictionary(uniqueKeysWithValues: actions.map { action in
+            (action, registry.makeCounter(descriptor: overrideName, labels: [("resolution", action.rawValue)]))
+        })
     }
 
     func decided(_ action: Action, _ state: ExecutionState, after duration: Duration) {
-        decisionCounter(action, state).increment()
+        decisions[state]?[action]?.increment()
         latency.record(duration)
     }
 
     func overridden(_ state: ExecutionState) {
-        overrideCounter(state == .overrideApproved ? .approve : .reject).increment()
+        overrides[state == .overrideApproved ? .approve : .reject]?.increment()
     }
 
     /// Counts the failures that matter to operators.

@@ -23,6 +23,18 @@ public struct ExecutionRecord: Sendable {
         self.seq = seq
         self.overrideSeq = overrideSeq
     }
+
+    /// `GET /v1/executions/{id}`: the attestation, current state, overrides and audit seq.
+    public var json: JSONValue {
+        var o = JSONObject([
+            ("execution_id", .string(executionID)), ("execution_state", .string(state.rawValue)),
+            ("execution_fingerprint", .string(fingerprint)), ("attestation", attestation.json),
+            ("attestation_hash", .string(attestationHash)), ("seq", .number(Double(seq))),
+        ])
+        o["overrides"] = .array(override.map { [$0.json] } ?? [])
+        o["override_seq"] = overrideSeq.map { .number(Double($0)) } ?? .null
+        return .object(o)
+    }
 }
 
 /// An execution to record: consumed fingerprint, execution record and audit entry,

@@ -4,12 +4,23 @@ import Synchronization
 /// An in-memory ``EvidenceStore``: exact semantics, no durability. For tests, dry runs
 /// and benchmarks. A failure can be injected to test fail-closed behaviour.
 public final class MemoryEvidenceStore: EvidenceStore {
-    /// An entry with its record as it arrived; the record's JSON is built when read.
+    /// A record as it arrived; an envelope's JSON is built only when read.
+    enum Record {
+        case envelope(Envelope)
+        case json(JSONValue)
+    }
+
+    /// An entry with its record.
     struct Stored {
         var entry: AuditEntry
-        var envelope: Envelope?
-        var json: JSONValue?
-        var record: AuditRecord { AuditRecord(entry: entry, record: json ?? envelope!.json) }
+        var record: Record
+
+        var auditRecord: AuditRecord {
+            switch record {
+            case .envelope(let e): AuditRecord(entry: entry, record: e.json)
+            case .json(let j): AuditRecord(entry: entry, record: j)
+            }
+        }
     }
 
     struct State {
@@ -29,11 +40,11 @@ public final class MemoryEvidenceStore: EvidenceStore {
     public func setFailing(_ on: Bool) { state.withLock { $0.failing = on } }
 
     private static func appendEntry(_ s: inout State, kind: AuditKind, executionID: String?, fingerprint: String?,
-                                    record: JSONValue? = nil, envelope: Envelope? = nil, recordHash: String, at: Timestamp) -> Int {
+                                    record: Record, recordHash: String, at: Timestamp) -> Int {
         let prev = s.entries.last.map { (seq: $0.entry.seq, entryHash: s.lastHash!) }
         let e = AuditEntry.next(after: prev, kind: kind, executionID: executionID, executionFingerprint: fingerprint,
                                 recordHash: recordHash, at: at)
-        s.entries.append(Stored(entry: e, envelope: envelope, json: record))
+        s.entries.append(Stored(entry: e, record: record))
         s.lastHash = e.entryHash
         return e.seq
     }
@@ -44,7 +55,7 @@ public final class MemoryEvidenceStore: EvidenceStore {
             if let existing = s.consumed[c.fingerprint] { return .replay(executionID: existing) }
             s.consumed[c.fingerprint] = c.executionID
             let seq = MemoryEvidenceStore.appendEntry(&s, kind: .execution, executionID: c.executionID, fingerprint: c.fingerprint,
-                                                      envelope: c.attestation, recordHash: c.attestationHash, at: c.at)
+                                                      record: .envelope(c.attestation), recordHash: c.attestationHash, at: c.at)
             s.executions[c.executionID] = ExecutionRecord(
                 executionID: c.executionID, fingerprint: c.fingerprint, attestation: c.attestation,
                 attestationHash: c.attestationHash, state: c.state, seq: seq)
@@ -58,7 +69,7 @@ public final class MemoryEvidenceStore: EvidenceStore {
             guard var e = s.executions[c.executionID] else { return .notFound }
             guard e.state == .pendingOverride else { return .notPending(e.state) }
             let seq = MemoryEvidenceStore.appendEntry(&s, kind: .override, executionID: c.executionID, fingerprint: e.fingerprint,
-                                                      envelope: c.override, recordHash: c.override.hash, at: c.at)
+                                                      record: .envelope(c.override), recordHash: c.override.hash, at: c.at)
             e.state = c.newState
             e.override = c.override
             e.overrideSeq = seq
@@ -70,7 +81,7 @@ public final class MemoryEvidenceStore: EvidenceStore {
     public func append(kind: AuditKind, record: JSONValue, at: Timestamp) async throws(ParmanaError) -> Int {
         try state.withLock { (s) throws(ParmanaError) -> Int in
             if s.failing { throw ParmanaError(.storeUnavailable, "the store is unavailable") }
-            return MemoryEvidenceStore.appendEntry(&s, kind: kind, executionID: nil, fingerprint: nil, record: record,
+            return MemoryEvidenceStore.appendEntry(&s, kind: kind, executionID: nil, fingerprint: nil, record: .json(record),
                                                    recordHash: Hashing.canonicalHash(record), at: at)
         }
     }
@@ -94,14 +105,14 @@ public final class MemoryEvidenceStore: EvidenceStore {
         state.withLock { s in
             let start = max(0, seq - 1)
             guard start < s.entries.count else { return [] }
-            return s.entries[start..<min(s.entries.count, start + limit)].map(\.record)
+            return s.entries[start..<min(s.entries.count, start + limit)].map(\.auditRecord)
         }
     }
 
     public func size() async throws(ParmanaError) -> Int { state.withLock { $0.entries.count } }
 
     public func lastEntry(of kind: AuditKind) async throws(ParmanaError) -> AuditRecord? {
-        state.withLock { $0.entries.last { $0.entry.kind == kind }?.record }
+        state.withLock { $0.entries.last { $0.entry.kind == kind }?.auditRecord }
     }
 
     public func contains(recordHash: String) async throws(ParmanaError) -> Bool {

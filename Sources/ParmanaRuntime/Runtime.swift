@@ -162,6 +162,12 @@ public final class Runtime: Sendable {
 
     // MARK: override
 
+    /// The execution with this id, or `execution_not_found`.
+    public func execution(_ id: String) async throws(ParmanaError) -> ExecutionRecord {
+        guard let e = try await store.execution(id) else { throw ParmanaError(.executionNotFound, "no execution \(id)") }
+        return e
+    }
+
     /// Accepts an approver's signed override for a pending execution (SPEC §8).
     public func override(_ bytes: [UInt8]) async throws(ParmanaError) -> OverrideResult {
         try await override(try config.parser.parse(bytes))
@@ -169,9 +175,7 @@ public final class Runtime: Sendable {
 
     public func override(_ json: JSONValue) async throws(ParmanaError) -> OverrideResult {
         let (env, o) = try OverridePayload.envelope(json)
-        guard let exec = try await store.execution(o.executionID) else {
-            throw ParmanaError(.executionNotFound, "no execution \(o.executionID)")
-        }
+        let exec = try await execution(o.executionID)
         switch exec.state {
         case .completed: throw ParmanaError(.notPending, "execution \(o.executionID) does not require an override")
         case .overrideApproved, .overrideRejected:

@@ -83,9 +83,6 @@ public struct AuditLogVerifier: Sendable {
         let trust = self.trust
         problems += runner(1 + chunks) { job in
             if job == 0 { return AuditLogVerifier.orderAndDuplicates(records) }
-            // A private copy of the trust store: threads sharing one would contend on its
-            // reference counts on every lookup.
-            let trust = trust.independentCopy
             var out: [Problem] = []
             for i in (count * (job - 1) / chunks)..<(count * job / chunks) {
                 let r = records[i]
@@ -102,15 +99,13 @@ public struct AuditLogVerifier: Sendable {
                     }
                     continue
                 }
-                let attestation = r.entry.kind == .execution ? try? AttestationPayload(json: env.payload) : nil
                 let payloadBytes = CanonicalJSON.bytes(env.payload)
                 // The stored signature text is strict base64, so it is its own canonical encoding.
                 let signatureText = r.record["signature"]?.stringValue ?? Base64.encode(env.signature)
                 let recordHash = Hashing.sha256Hex(Envelope.canonicalBytes(payloadBytes: payloadBytes, signatureBase64: signatureText))
                 if r.entry.recordHash != recordHash {
                     out.append(Problem(seq: i + 1, code: .auditChainBroken, message: "record_hash does not match the stored record"))
-                } else if let p = AuditLogVerifier.checkRecord(r, env, payloadBytes, attestation: attestation, seq: i + 1, records: records,
-                                                               executionIndex: index, trust: trust) {
+                } else if let p = AuditLogVerifier.checkRecord(r, env, payloadBytes, seq: i + 1, records: records, executionIndex: index, trust: trust) {
                     out.append(p)
                 }
             }
@@ -202,14 +197,13 @@ public struct AuditLogVerifier: Sendable {
     }
 
     /// Checks one record's signature and trust for its kind.
-    static func checkRecord(_ r: AuditRecord, _ env: Envelope, _ signedBytes: [UInt8], attestation: AttestationPayload?, seq: Int, records: [AuditRecord],
+    static func checkRecord(_ r: AuditRecord, _ env: Envelope, _ signedBytes: [UInt8], seq: Int, records: [AuditRecord],
                             executionIndex: [String: Int], trust: TrustStore) -> Problem? {
         func bad(_ m: String) -> Problem { Problem(seq: seq, code: .auditChainBroken, message: m) }
         do {
             switch r.entry.kind {
             case .execution:
-                let p: AttestationPayload
-                if let attestation { p = attestation } else { p = try AttestationPayload(json: env.payload) }
+                let p = try AttestationPayload(json: env.payload)
                 guard p.executionID == r.entry.executionID, p.executionFingerprint == r.entry.executionFingerprint else {
                     return bad("the attestation is for another execution or fingerprint")
                 }
