@@ -68,13 +68,13 @@ let package = Package(
         ),
         .executableTarget(name: "parmana", dependencies: ["ParmanaCLI"]),
         // Emits Swift-signed artifacts for the independent Python verifier (interop/).
-        .executableTarget(name: "parmana-interop", dependencies: ["ParmanaCore"]),
+        .executableTarget(name: "parmana-interop", dependencies: ["ParmanaCore", "ParmanaYAML"]),
         // Shared test helpers and conformance suites.
         .target(name: "ParmanaTesting", dependencies: ["ParmanaCore", "ParmanaRuntime"]),
         .testTarget(name: "ParmanaCoreTests", dependencies: [
             "ParmanaCore", "ParmanaTesting", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "ParmanaYAMLTests", dependencies: ["ParmanaYAML", "ParmanaCore"]),
+        .testTarget(name: "ParmanaYAMLTests", dependencies: ["ParmanaYAML", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaRuntimeTests", dependencies: ["ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaSQLiteTests", dependencies: ["ParmanaSQLite", "ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaHTTPTests", dependencies: [

@@ -54,9 +54,14 @@ public enum FileIO {
     }
 
     /// Reads and strictly parses a JSON file.
-    public static func readJSON(_ path: String?) throws(ParmanaError) -> JSONValue {
-        try JSONParser().parse(try read(path))
+    public static func readJSON(_ path: String?, maxBytes: Int = JSONParser.defaultMaxBytes) throws(ParmanaError) -> JSONValue {
+        try JSONParser(maxBytes: maxBytes).parse(try read(path))
     }
+
+    /// Input limit for policy files. A pretty-printed envelope can be several times the
+    /// size of its JCS; the policy's own limits (``Policy/maxCanonicalBytes``,
+    /// ``Policy/maxDepth``) are checked on the data model at every stage.
+    public static let policyFileMaxBytes = 64 << 20
 
     public static func writeStdout(_ bytes: [UInt8]) {
         FileHandle.standardOutput.write(Data(bytes))

@@ -7,9 +7,9 @@ enum PolicyFiles {
     /// A JSON or YAML document (YAML for `.yaml` / `.yml`).
     static func readDocument(_ path: String) throws(ParmanaError) -> JSONValue {
         if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
-            return try YAMLConverter.json(from: String(decoding: try FileIO.read(path), as: UTF8.self))
+            return try YAMLConverter.json(from: String(decoding: try FileIO.read(path), as: UTF8.self), maxBytes: FileIO.policyFileMaxBytes)
         }
-        return try FileIO.readJSON(path)
+        return try FileIO.readJSON(path, maxBytes: FileIO.policyFileMaxBytes)
     }
 
     /// A policy from a signed envelope or a bare document, without signature checks
@@ -33,7 +33,7 @@ enum PolicyFiles {
         var reg = PolicyRegistry()
         for f in installed(ws) {
             do {
-                try reg.add(try LoadedPolicy(json: try FileIO.readJSON(ws.policies + "/" + f), trust: trust, requireSigned: requireSigned))
+                try reg.add(try LoadedPolicy(json: try FileIO.readJSON(ws.policies + "/" + f, maxBytes: FileIO.policyFileMaxBytes), trust: trust, requireSigned: requireSigned))
             } catch {
                 throw ParmanaError(error.code, "\(ws.policies)/\(f): \(error.message)", details: error.details)
             }

@@ -1,16 +1,28 @@
 // Development tool for the cross-checks in interop/:
 //   parmana-interop emit OUT_DIR                     Swift-signed artifacts for the Python verifier
 //   parmana-interop evaluate-batch POLICIES CASES    decisions for the differential test
+//   parmana-interop yaml FILE                        JCS of the data model read from YAML, or {"error": CODE}
 import Foundation
 import ParmanaCore
+import ParmanaYAML
 
 let args = CommandLine.arguments
+if args.count == 3, args[1] == "yaml" {
+    let text = String(decoding: FileManager.default.contents(atPath: args[2]) ?? Data(), as: UTF8.self)
+    do {
+        FileHandle.standardOutput.write(Data(CanonicalJSON.bytes(try YAMLConverter.json(from: text)) + [0x0A]))
+        exit(0)
+    } catch {
+        FileHandle.standardOutput.write(Data(CanonicalJSON.bytes(["error": .string(error.code.rawValue)]) + [0x0A]))
+        exit(1)
+    }
+}
 if args.count == 4, args[1] == "evaluate-batch" {
     evaluateBatch(policiesPath: args[2], casesPath: args[3])
     exit(0)
 }
 guard args.count == 3, args[1] == "emit" else {
-    FileHandle.standardError.write(Data("usage: parmana-interop emit OUT_DIR | evaluate-batch POLICIES CASES\n".utf8))
+    FileHandle.standardError.write(Data("usage: parmana-interop emit OUT_DIR | evaluate-batch POLICIES CASES | yaml FILE\n".utf8))
     exit(2)
 }
 let out = args[2]

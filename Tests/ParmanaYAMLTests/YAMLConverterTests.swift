@@ -1,4 +1,6 @@
+import Foundation
 import ParmanaCore
+import ParmanaTesting
 import ParmanaYAML
 import Testing
 
@@ -48,9 +50,102 @@ import Testing
     }
 
     @Test func duplicateKeysAndBigIntegersFailClosed() {
-        do { _ = try YAMLConverter.json(from: "a: 1\na: 2"); Issue.record("accepted") } catch { #expect(error.code == .duplicateKey || error.code == .invalidYAML) }
+        do { _ = try YAMLConverter.json(from: "a: 1\na: 2"); Issue.record("accepted") } catch { #expect(error.code == .invalidYAML) }
         do { _ = try YAMLConverter.json(from: "a: 9007199254740993"); Issue.record("accepted") } catch { #expect(error.code == .numberOutOfRange) }
         do { _ = try YAMLConverter.json(from: "a: 1\n---\nb: 2"); Issue.record("accepted") } catch { #expect(error.code == .invalidYAML) }
+    }
+}
+
+/// The YAML path yields exactly what a standard YAML reader yields (issue 9).
+@Suite struct YAMLDataModelTests {
+    func code(_ yaml: String) -> ErrorCode? {
+        do { _ = try YAMLConverter.json(from: yaml); return nil } catch { return error.code }
+    }
+
+    @Test func explicitTagsAreReadAsTheTagSays() throws {
+        let v = try YAMLConverter.json(from: "a: !!str true\nb: !!null 1000\nc: !!str 100\nd: !!int 7\ne: !!float 2.5\nf: !!bool false\ng: ! 12\nh: !!null")
+        #expect(v["a"] == "true" && v["b"] == .null && v["c"] == "100" && v["d"] == 7 && v["e"] == 2.5 && v["f"] == false)
+        #expect(v["g"] == "12" && v["h"] == .null)
+        let m = try YAMLConverter.json(from: "x: !!map {k: !!seq [1]}")
+        #expect(m["x"]?["k"] == [1])
+    }
+
+    @Test(arguments: ["a: !custom 1000", "a: !!bool 1000", "a: !!int 1.5", "a: !!int 0x10", "a: !!float .inf",
+                      "a: !!timestamp 2001-12-14", "a: !!binary aGk=", "a: !!set {x}", "a: !!seq {k: 1}", "a: !!map [1]",
+                      "!!int 1: x", "a: !<tag:example.com,2000:x> 1"])
+    func unknownOrContradictingTagsAreRefused(_ yaml: String) {
+        #expect(code(yaml) == .invalidYAML)
+    }
+
+    @Test func duplicateKeysNameTheKeyAndTheLine() {
+        do {
+            _ = try YAMLConverter.json(from: "type: x\nrules: []\nversion: 1\nrules: [1]\n")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.code == .invalidYAML)
+            #expect(error.message.contains("line 4") && error.message.contains("\"rules\""))
+        }
+    }
+
+    @Test func keysCompareByCodePoints() throws {
+        let v = try YAMLConverter.json(from: "\u{E9}: 1\ne\u{301}: 2\n")
+        #expect(v.objectValue?.members.count == 2)
+        #expect(code("\u{E9}: 1\n\"\u{E9}\": 2\n") == .invalidYAML)
+    }
+
+    @Test func nestingIsLimitedAsInJSON() throws {
+        func nested(_ n: Int) -> String { String(repeating: "[", count: n) + String(repeating: "]", count: n) }
+        _ = try YAMLConverter.json(from: "a: " + nested(63))
+        #expect(code("a: " + nested(64)) == .tooDeep)
+        #expect(code(nested(65)) == .tooDeep)
+        // Far deeper than any stack: refused, never a crash.
+        #expect(code(nested(200_000)) == .tooDeep)
+        var block = ""
+        for i in 0..<70 { block += String(repeating: "  ", count: i) + "k:\n" }
+        #expect(code(block) == .tooDeep)
+    }
+
+    @Test func sizeIsLimitedAsInJSON() {
+        let text = "a: \"" + String(repeating: "x", count: 2000) + "\""
+        do { _ = try YAMLConverter.json(from: text, maxBytes: 1000); Issue.record("accepted") } catch { #expect(error.code == .tooLarge) }
+    }
+
+    @Test func errorsCarryALine() {
+        do { _ = try YAMLConverter.json(from: "a: 1\nb: [1, 2\n"); Issue.record("accepted") } catch {
+            #expect(error.code == .invalidYAML && error.message.hasPrefix("line "))
+        }
+        #expect(code("") == .invalidYAML)
+        #expect(code("# only a comment\n") == .invalidYAML)
+    }
+
+    @Test func anchorsInsideBlockScalarsAreText() throws {
+        // Anchors are found by the parser, not by scanning text: these are plain strings.
+        let v = try YAMLConverter.json(from: "a: |\n  - &x not an anchor\n  b: *y\nc: 'x *y'\n")
+        #expect(v["a"] == "- &x not an anchor\nb: *y\n" && v["c"] == "x *y")
+    }
+
+    /// Vectors/yaml/policy_twins.json: each YAML fixture and its JSON twin give the same
+    /// policy_hash, or the stated error codes.
+    @Test func policyTwinVectors() throws {
+        let data = try #require(FileManager.default.contents(atPath: RepoPaths.vector("yaml/policy_twins.json")))
+        let cases = try #require(try JSONParser().parse(Array(data))["cases"]?.arrayValue)
+        #expect(cases.count >= 20)
+        func outcome(_ read: () throws(ParmanaError) -> JSONValue) -> JSONValue {
+            do {
+                let p = try Policy(json: try read())
+                return ["policy_hash": .string(p.hash)]
+            } catch {
+                return ["error": .string(error.code.rawValue)]
+            }
+        }
+        for c in cases {
+            let name = c["name"]!.stringValue!
+            let yaml = c["yaml"]!.stringValue!
+            #expect(outcome { () throws(ParmanaError) in try YAMLConverter.json(from: yaml) } == c["yaml_expect"]!, "\(name) (YAML)")
+            if let json = c["json"]?.stringValue {
+                #expect(outcome { () throws(ParmanaError) in try JSONParser().parse(json) } == c["json_expect"]!, "\(name) (JSON)")
+            }
+        }
     }
 }
 

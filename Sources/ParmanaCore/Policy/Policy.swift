@@ -17,12 +17,28 @@ public struct Policy: Sendable {
     public let hash: String
     public let warnings: [PolicyWarning]
 
+    /// Deepest nesting of a policy document. Its signed envelope adds one level and every
+    /// JSON input is read with the 64-level limit (SPEC §1.2), so a policy that validates
+    /// can always be signed, added and loaded.
+    public static let maxDepth = JSONParser.maxDepth - 1
+    /// Largest JCS size of a policy document: its signed envelope (key_id, signature and
+    /// wrapping add under 200 bytes) must stay within the default 1 MiB input limit.
+    public static let maxCanonicalBytes = JSONParser.defaultMaxBytes - 1024
+
     /// The decision used when a policy has no `default`.
     public static let implicitDefault = Outcome(action: .reject, requiresOverride: false, reason: "no_rule_matched")
 
     /// Parses and statically validates a policy document (a bare document or the
     /// payload of a signed policy, whose `key_id` is ignored for identity).
     public init(json: JSONValue) throws(ParmanaError) {
+        let depth = json.depth
+        guard depth <= Policy.maxDepth else {
+            throw ParmanaError(.tooDeep, "the policy nests \(depth) levels; at most \(Policy.maxDepth) are allowed, so that its signed envelope stays within the \(JSONParser.maxDepth)-level limit")
+        }
+        let size = CanonicalJSON.bytes(json).count
+        guard size <= Policy.maxCanonicalBytes else {
+            throw ParmanaError(.tooLarge, "the policy is \(size) bytes in canonical form; at most \(Policy.maxCanonicalBytes) are allowed, so that its signed envelope stays within the input limit")
+        }
         var r = try FieldReader(json, code: .invalidPolicy)
         _ = try r.oneOf("type", [PayloadType.policy])
         policyID = try r.string("policy_id", "a policy id matching [a-z0-9][a-z0-9._-]{0,127}", where: Syntax.isPolicyID)

@@ -30,6 +30,15 @@ public enum JSONValue: Sendable {
     }
 
     public subscript(key: String) -> JSONValue? { objectValue?[key] }
+
+    /// Nesting depth as ``JSONParser`` counts it: a scalar is 0, `[]` and `{}` are 1.
+    public var depth: Int {
+        switch self {
+        case .array(let a): 1 + (a.map(\.depth).max() ?? 0)
+        case .object(let o): 1 + (o.members.map(\.value.depth).max() ?? 0)
+        default: 0
+        }
+    }
 }
 
 extension String {

@@ -8,9 +8,19 @@ public struct PublicKey: Sendable {
     public let keyID: String
     let key: Curve25519.Signing.PublicKey
 
-    /// A key from its raw 32 bytes; throws `invalid_key` for the wrong length.
+    /// A key from its raw 32 bytes (SPEC §2.5). Throws `invalid_key` for the wrong
+    /// length, a non-canonical encoding, a point off the curve, or a point of small order
+    /// (for which signatures can be forged without a private key).
     public init(raw: [UInt8]) throws(ParmanaError) {
         guard raw.count == 32 else { throw ParmanaError(.invalidKey, "an Ed25519 public key is 32 bytes, got \(raw.count)") }
+        switch Ed25519Point.defect(of: raw) {
+        case nil: break
+        case .wrongLength: throw ParmanaError(.invalidKey, "an Ed25519 public key is 32 bytes, got \(raw.count)")
+        case .nonCanonical: throw ParmanaError(.invalidKey, "not the canonical encoding of an Ed25519 point (RFC 8032 §5.1.3)")
+        case .offCurve: throw ParmanaError(.invalidKey, "not a point on the Ed25519 curve")
+        case .smallOrder:
+            throw ParmanaError(.invalidKey, "a point of small order: anyone could forge signatures for this key without a private key (SPEC §2.5)")
+        }
         do {
             key = try Curve25519.Signing.PublicKey(rawRepresentation: raw)
         } catch {
