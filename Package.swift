@@ -51,9 +51,42 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            // The API description and the approver console are part of the binary.
+            resources: [
+                .embedInCode("Resources/console/index.html"),
+                .embedInCode("Resources/console/style.css"),
+                .embedInCode("Resources/console/app.js"),
+                .embedInCode("Resources/console/api.js"),
+                .embedInCode("Resources/console/dom.js"),
+                .embedInCode("Resources/console/jcs.js"),
+                .embedInCode("Resources/console/crypto.js"),
+                .embedInCode("Resources/console/verify.js"),
+                .embedInCode("Resources/console/keys.js"),
+                .embedInCode("Resources/console/selftest.html"),
+                .embedInCode("Resources/console/selftest.js"),
+                .embedInCode("Resources/openapi/parmana.openapi.json")
             ]
         ),
-        // Command line: argument parsing, files, exit codes.
+        // The composition root: workspace files, configuration, opening back ends by URL,
+        // and the store lifecycle as services. Shared by the commands and `serve`.
+        .target(
+            name: "ParmanaWorkspace",
+            dependencies: [
+                "ParmanaCore",
+                "ParmanaYAML",
+                "ParmanaRuntime",
+                "ParmanaSQLite",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [
+                .embedInCode("Resources/policies/claims.triage.json"),
+                .embedInCode("Resources/policies/clinical.escalation.json"),
+                .embedInCode("Resources/policies/payments.release.json"),
+            ]
+        ),
+        // Command line: argument parsing, output, exit codes.
         .target(
             name: "ParmanaCLI",
             dependencies: [
@@ -61,6 +94,7 @@ let package = Package(
                 "ParmanaYAML",
                 "ParmanaRuntime",
                 "ParmanaSQLite",
+                "ParmanaWorkspace",
                 "ParmanaHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -78,11 +112,11 @@ let package = Package(
         .testTarget(name: "ParmanaRuntimeTests", dependencies: ["ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaSQLiteTests", dependencies: ["ParmanaSQLite", "ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaHTTPTests", dependencies: [
-            "ParmanaHTTP", "ParmanaRuntime", "ParmanaCore", "ParmanaSQLite", "ParmanaTesting",
+            "ParmanaHTTP", "ParmanaRuntime", "ParmanaCore", "ParmanaSQLite", "ParmanaTesting", "ParmanaWorkspace",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .testTarget(name: "ParmanaCLITests", dependencies: ["ParmanaCLI", "ParmanaCore", "ParmanaRuntime", "ParmanaTesting"]),
+        .testTarget(name: "ParmanaCLITests", dependencies: ["ParmanaCLI", "ParmanaWorkspace", "ParmanaCore", "ParmanaRuntime", "ParmanaTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

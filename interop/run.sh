@@ -30,7 +30,7 @@ sys.exit(1 if failed else 0)
 PY
 echo "== Runtime artifacts (parmana decide / override / audit proof) → Python"
 ws="$work/ws"; a="$work/artifacts"; mkdir -p "$a"
-"$bin/parmana" init --dir "$ws" >/dev/null 2>&1
+"$bin/parmana" init --dir "$ws" >/dev/null 2>"$work/init.err" || { cat "$work/init.err"; exit 1; }
 echo '{"payment_id":"interop-1","amount":99.5,"currency":"EUR","kyc_verified":true,"tags":["über"]}' > "$a/s-completed.json"
 echo '{"payment_id":"interop-2","amount":50000,"currency":"USD","kyc_verified":true}' > "$a/s-pending.json"
 "$bin/parmana" decide --dir "$ws" --policy-id payments.release --signals "$a/s-completed.json" --json > "$a/completed.json"
@@ -41,12 +41,21 @@ completed_id=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['
 "$bin/parmana" audit checkpoint --dir "$ws" --json > /dev/null
 "$bin/parmana" audit proof --dir "$ws" --execution "$completed_id" --json > "$a/proof-completed.json"
 "$bin/parmana" audit proof --dir "$ws" --execution "$pending_id" --json > "$a/proof-pending.json"
+"$bin/parmana" audit export --dir "$ws" --out "$a/log.jsonl" 2>/dev/null
 python3 "$here/verify_workspace.py" "$ws" "$a"
 
 echo "== Differential policy evaluation (Swift vs independent Python, 100,000 pairs)"
-python3 "$here/differential.py" "$bin/parmana-interop" --pairs "${PARMANA_DIFF_PAIRS:-100000}"
+python3 "$here/differential.py" "$bin/parmana-interop" --pairs "${INTEROP_DIFF_PAIRS:-100000}"
 
-echo "== Known-answer vectors are reproducible"
+echo "== Public keys (SPEC §2.5): Python and the CLI refuse every forgeable key"
+python3 "$here/check_key_vectors.py" "$bin" | tail -1
+
+echo "== YAML read as a standard YAML reader reads it (ruamel.yaml 1.2, PyYAML 1.1), 2,000+ documents"
+python3 "$here/yaml_differential.py" "$bin" | tail -1
+
+echo "== Vectors are reproducible by their scripts"
 python3 "$here/make_kat_vectors.py" >/dev/null
-git -C "$here/.." diff --exit-code -- Vectors/attestation && echo "ok   Vectors/attestation unchanged"
+python3 "$here/make_key_vectors.py" >/dev/null
+python3 "$here/make_yaml_vectors.py" >/dev/null
+git -C "$here/.." diff --exit-code -- Vectors/attestation Vectors/keys Vectors/yaml && echo "ok   Vectors/attestation, Vectors/keys, Vectors/yaml unchanged"
 echo "interop: all checks passed"

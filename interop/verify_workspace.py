@@ -2,15 +2,16 @@
 """Swift → Python for the runtime: verifies, with the independent implementation,
 attestations, overrides and inclusion proofs produced by `parmana decide`,
 `parmana override` and `parmana audit proof` in a workspace, and recomputes the
-audit log's hash chain and Merkle root straight from the SQLite file.
+audit log's hash chain, record hashes and Merkle root from `parmana audit export`
+(parmana.log-export/v1, SPEC §16.4): what an auditor receives.
 
 Usage: verify_workspace.py WS_DIR ARTIFACT_DIR
 ARTIFACT_DIR holds completed.json, pending.json (201 bodies), override.json,
-proof-completed.json, proof-pending.json and the signals s-completed.json, s-pending.json.
+proof-completed.json, proof-pending.json, the signals s-completed.json, s-pending.json,
+and log.jsonl (the export).
 """
 import json
 import os
-import sqlite3
 import sys
 
 import parmana_py as pm
@@ -43,16 +44,21 @@ def main():
     ok, _ = pm.verify_proof(trust, bad, completed["attestation"]) if bad["audit_path"] else (False, "")
     expect("audit proof: a corrupted path is refused", not ok)
 
-    # The chain and Merkle root, recomputed from the database file.
-    con = sqlite3.connect(os.path.join(ws, "data", "parmana.sqlite"))
+    # The chain and Merkle root, recomputed from the export.
+    with open(os.path.join(d, "log.jsonl"), "rb") as f:
+        lines = [json.loads(line) for line in f if line.strip()]
+    header, rest = lines[0], lines[1:]
+    entries = [x for x in rest if "entry" in x]
+    checkpoints = [x["checkpoint"] for x in rest if "checkpoint" in x]
+    expect("export: a parmana.log-export/v1 header from seq 1 with the log's size",
+           header["type"] == "parmana.log-export/v1" and header["from"] == 1 and header["size"] == len(entries))
     prev, leaves = "0" * 64, []
     chain_ok = True
-    for seq, kind, eid, fp, rh, ph, at, record in con.execute(
-            "SELECT seq, kind, execution_id, execution_fingerprint, record_hash, prev_hash, recorded_at, record FROM audit ORDER BY seq"):
-        entry = {"seq": seq, "kind": kind, "execution_id": eid, "execution_fingerprint": fp,
-                 "record_hash": rh, "prev_hash": ph, "recorded_at": at}
-        chain_ok &= ph == prev and rh == pm.sha256_hex(pm.jcs(json.loads(record)))
+    for n, x in enumerate(entries, start=1):
+        entry = x["entry"]
+        chain_ok &= entry["seq"] == n and entry["prev_hash"] == prev and entry["record_hash"] == pm.sha256_hex(pm.jcs(x["record"]))
         prev = pm.entry_hash(entry)
+        chain_ok &= x["entry_hash"] == prev
         leaves.append(pm.leaf_hash(prev))
 
     def mth(ls):
@@ -67,6 +73,8 @@ def main():
     cp = j("proof-pending.json")["checkpoint"]["payload"]
     expect("audit log: Merkle root recomputed in Python equals the signed checkpoint",
            mth(leaves[:cp["size"]]).hex() == cp["root_hash"])
+    expect("export: every exported checkpoint's root recomputed in Python",
+           bool(checkpoints) and all(mth(leaves[:c["payload"]["size"]]).hex() == c["payload"]["root_hash"] for c in checkpoints))
     if failures:
         sys.exit(f"{len(failures)} disagreement(s)")
     print("runtime artifacts: Swift and Python agree")

@@ -11,7 +11,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-if ! python3 -c "import rfc8785, cryptography" 2>/dev/null; then
+if ! python3 -c "import rfc8785, cryptography, ruamel.yaml, yaml; yaml.CSafeLoader" 2>/dev/null; then
   echo "bootstrap: installing Python test tooling (interop/requirements.txt)"
   python3 -m pip install --quiet --disable-pip-version-check -r "$(dirname "$0")/../interop/requirements.txt"
 fi

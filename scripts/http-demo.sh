@@ -60,6 +60,8 @@ echo "a second resolution: override_already_resolved"
 
 say "verify the whole lineage: POST /v1/verify with the policy and an inclusion proof from the server"
 curl -sf "$url/v1/policies/payments.release/versions/1.2.0" -H "Authorization: Bearer $TOKEN" > "$demo/policy.json"
+# The checkpointer covers new entries within checkpoint_interval_seconds; an admin can sign one at once.
+curl -sf -X POST "$url/v1/audit/checkpoints" -H "Authorization: Bearer $TOKEN" > "$demo/checkpoint.json"
 curl -sf "$url/v1/audit/proofs/inclusion?execution_id=$id" -H "Authorization: Bearer $TOKEN" > "$demo/proof.json"
 python3 - "$demo" > "$demo/verify-request.json" <<'PY'
 import json, sys

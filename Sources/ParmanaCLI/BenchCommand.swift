@@ -1,5 +1,6 @@
 import ArgumentParser
 import ParmanaCore
+import ParmanaWorkspace
 import ParmanaRuntime
 
 struct BenchCommand: AsyncParsableCommand {
@@ -12,7 +13,7 @@ struct BenchCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Concurrent governed decisions with unique signals against the workspace's store, for a fixed time.",
             discussion: "Every decision is real: signed, consumed, logged and durable. Use a scratch workspace.")
-        @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
+        @OptionGroup var workspace: WorkspaceOptions
         @Option(name: .long, help: "Concurrent callers.") var concurrency = 64
         @Option(name: .long, help: "Seconds to run.") var seconds = 10
         @Option(name: .long, help: "Prefix of the payment ids (keep runs on one workspace distinct).") var prefix = "bench"
@@ -21,7 +22,7 @@ struct BenchCommand: AsyncParsableCommand {
         func run() async throws {
             try await guardedAsync(json: common.json) {
                 guard concurrency > 0, seconds > 0 else { throw ParmanaError(.invalidRequest, "--concurrency and --seconds must be positive") }
-                let opened = try await WorkspaceRuntime.open(Workspace.path(dir))
+                let opened = try await WorkspaceRuntime.open(workspace.path)
                 let runtime = opened.runtime
                 if !common.json { FileIO.writeStderr("… \(concurrency) callers for \(seconds) s") }
                 let clock = ContinuousClock()

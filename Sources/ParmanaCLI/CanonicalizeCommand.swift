@@ -1,5 +1,6 @@
 import ArgumentParser
 import ParmanaCore
+import ParmanaWorkspace
 
 struct CanonicalizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ParmanaCore
+import ParmanaWorkspace
 import ParmanaRuntime
 
 struct DecideCommand: AsyncParsableCommand {
@@ -10,8 +11,10 @@ struct DecideCommand: AsyncParsableCommand {
         discussion: """
             The attestation is printed only after its replay record and audit entry are durable. \
             Repeating the same signals is refused with replay_detected (exit 1), naming the execution \
-            that consumed them. With --signals-lines, each line of the file is one decision and one \
-            compact JSON line is printed per decision (errors as {"error": …} lines).
+            that consumed them, unless --idempotency-key repeats a key: then the original decision is \
+            printed unchanged. With --signals-lines, each line of the file is one decision, many are \
+            decided at once, and one compact JSON line is printed per line in input order (a bad line gets \
+            its own {"error": …} line and the stream goes on).
             """)
 
     @Option(name: .customLong("policy-id"), help: "Policy id.") var policyID: String
@@ -19,7 +22,11 @@ struct DecideCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Signals file, or '-' for standard input.") var signals: String?
     @Option(name: .customLong("signals-lines"), help: "A file with one signals document per line (stream mode).") var signalsLines: String?
     @Flag(name: .long, help: "Include the explanation trace.") var explain = false
-    @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
+    @Option(name: .customLong("idempotency-key"), help: "Retry-safe key (SPEC §18): the same key and request return the original decision unchanged.")
+    var idempotencyKey: String?
+    @Option(name: .customLong("in-flight"), help: "With --signals-lines: decisions in flight at once (they share group commits).")
+    var inFlight = 256
+    @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -30,34 +37,74 @@ struct DecideCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await guardedAsync(json: common.json) {
-            let opened = try await WorkspaceRuntime.open(Workspace.path(dir))
-            let runtime = opened.runtime
-            if let lines = signalsLines {
-                let data = try FileIO.read(lines)
-                for line in data.split(separator: 0x0A) where !line.isEmpty {
-                    do throws(ParmanaError) {
-                        let r = try await runtime.decide(policyID: policyID, version: version, signals: Array(line), explain: explain)
-                        FileIO.writeStdout(CanonicalJSON.bytes(r.json) + [0x0A])
-                    } catch {
-                        FileIO.writeStdout(CanonicalJSON.bytes(error.json) + [0x0A])
-                    }
+            try await WorkspaceRuntime.with(workspace.path) { (runtime) throws(ParmanaError) in
+                if let lines = signalsLines {
+                    try await stream(runtime, lines)
+                    return
                 }
-                await runtime.store.close()
-                return
-            }
-            let bytes = try FileIO.read(signals)
-            do {
-                let r = try await runtime.decide(policyID: policyID, version: version, signals: bytes, explain: explain)
-                await runtime.store.close()
+                let bytes = try FileIO.read(signals)
+                let r = try await runtime.decide(policyID: policyID, version: version, signals: bytes, explain: explain,
+                                                 idempotencyKey: idempotencyKey)
                 printJSON(r.json)
                 if !common.json {
-                    FileIO.writeStderr("\(r.state == .pendingOverride ? "pending_override: a human must resolve it with 'parmana override approve|reject \(r.executionID)'" : "completed: \(r.decision.action.rawValue) (\(r.decision.reason))")")
+                    FileIO.writeStderr(r.idempotentReplay ? "idempotent replay: the original decision of execution \(r.executionID), unchanged"
+                        : r.state == .pendingOverride ? "pending_override: a human must resolve it with 'parmana override approve|reject \(r.executionID)'"
+                        : "completed: \(r.decision.action.rawValue) (\(r.decision.reason))")
                 }
-            } catch {
-                await runtime.store.close()
-                throw error
             }
         }
+    }
+
+    /// Stream mode: up to `inFlight` decisions at once (so they share group commits),
+    /// one compact JSON line per input line, in input order; a bad line gets its own
+    /// error line and the stream goes on. Progress goes to stderr on a terminal.
+    func stream(_ runtime: Runtime, _ path: String) async throws(ParmanaError) {
+        let data = try FileIO.read(path)
+        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).filter { !$0.isEmpty }.map { Array($0) }
+        let window = max(1, inFlight)
+        let policyID = policyID, version = version, explain = explain
+        let progress = isatty(STDERR_FILENO) == 1 && !common.json
+        let start = ContinuousClock.now
+        var pending: [Int: [UInt8]] = [:]
+        var nextOut = 0
+        var out: [UInt8] = []
+        await withTaskGroup(of: (Int, [UInt8]).self) { group in
+            var nextIn = 0
+            func launch() {
+                let i = nextIn
+                let line = lines[i]
+                nextIn += 1
+                group.addTask {
+                    do throws(ParmanaError) {
+                        return (i, CanonicalJSON.bytes(try await runtime.decide(policyID: policyID, version: version, signals: line, explain: explain).json))
+                    } catch {
+                        var e = error
+                        e.details.insert(.init(pointer: "/line", message: "\(i + 1)"), at: 0)
+                        return (i, CanonicalJSON.bytes(e.json))
+                    }
+                }
+            }
+            while nextIn < lines.count && nextIn < window { launch() }
+            for await (i, bytes) in group {
+                pending[i] = bytes
+                while let b = pending.removeValue(forKey: nextOut) {
+                    out += b
+                    out.append(0x0A)
+                    nextOut += 1
+                }
+                if out.count > 1 << 16 {
+                    FileIO.writeStdout(out)
+                    out.removeAll(keepingCapacity: true)
+                }
+                if nextIn < lines.count { launch() }
+                if progress && nextOut % 1000 == 0 && nextOut > 0 {
+                    let secs = Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds)
+                    FileIO.writeStderrInline("… \(nextOut) of \(lines.count) decisions (\(Int(Double(nextOut) / max(secs, 0.001)))/s)")
+                }
+            }
+        }
+        FileIO.writeStdout(out)
+        if progress { FileIO.writeStderr("\r… \(lines.count) of \(lines.count) decisions") }
     }
 }
 
@@ -71,7 +118,7 @@ struct OverrideCommand: AsyncParsableCommand {
         @Argument(help: "The execution id (from the decision).") var executionID: String
         @Option(name: .long, help: "The approver's private key file (approver role).") var key: String
         @Option(name: .long, help: "Why (recorded in the signed override).") var reason: String
-        @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
+        @OptionGroup var workspace: WorkspaceOptions
         @Option(name: .long, help: "Write the signed override envelope here as well.") var out: String?
         @Option(name: .long, help: "Submit to this Parmana server (e.g. http://127.0.0.1:8080) instead of the local data directory.")
         var server: String?
@@ -112,7 +159,7 @@ struct OverrideCommand: AsyncParsableCommand {
             let result: JSONValue
             if let server = o.server {
                 // The server checks the signed override against its own trust store.
-                let client = GovernanceClient(baseURL: server, token: try GovernanceClient.token(file: o.tokenFile, workspace: Workspace.path(o.dir)))
+                let client = GovernanceClient(baseURL: server, token: try GovernanceClient.token(file: o.tokenFile, workspace: o.workspace.path))
                 let exec = try await client.get("/v1/executions/\(o.executionID)")
                 guard let hash = exec["attestation_hash"]?.stringValue else {
                     throw ParmanaError(.io, "the server's execution record has no attestation_hash")
@@ -120,13 +167,13 @@ struct OverrideCommand: AsyncParsableCommand {
                 env = try sign(attestationHash: hash)
                 result = try await client.post("/v1/executions/\(o.executionID)/override", env.json)
             } else {
-                let runtime = try await WorkspaceRuntime.open(Workspace.path(o.dir)).runtime
-                defer { Task { await runtime.store.close() } }
-                env = try sign(attestationHash: try await runtime.execution(o.executionID).attestationHash)
-                result = try await runtime.override(env.json).json
+                (env, result) = try await WorkspaceRuntime.with(o.workspace.path) { (runtime) throws(ParmanaError) in
+                    let env = try sign(attestationHash: try await runtime.execution(o.executionID).lifecycle.attestationHash)
+                    return (env, try await runtime.override(env.json).json)
+                }
             }
             cmd.printJSON(["execution_id": result["execution_id"] ?? .null, "execution_state": result["execution_state"] ?? .null,
-                           "seq": result["seq"] ?? .null, "override": env.json])
+                           "seq": result["seq"] ?? .null, "quorum": result["quorum"] ?? .null, "override": env.json])
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ParmanaCore
+import ParmanaWorkspace
 
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import ParmanaCore
+import ParmanaWorkspace
 
 /// A small client of the governance API (SPEC §15) for `--server` commands. A §13
 /// error from the server comes back as the same ``ParmanaError``.

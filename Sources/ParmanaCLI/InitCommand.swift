@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ParmanaCore
+import ParmanaWorkspace
 import ParmanaRuntime
 
 struct InitCommand: AsyncParsableCommand {
@@ -15,13 +16,13 @@ struct InitCommand: AsyncParsableCommand {
             store in DIR/data/. Refuses to touch an existing workspace.
             """)
 
-    @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
+    @OptionGroup var workspace: WorkspaceOptions
     @Option(name: .customLong("approver-id"), help: "Identity of the demo approver key.") var approverID = WorkspaceInitializer.demoApproverID
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         try await guardedAsync(json: common.json) {
-            let ws = Workspace.path(dir)
+            let ws = workspace.path
             let made = try await WorkspaceInitializer.create(ws, approverID: approverID, progress: common.json ? { _ in } : progress)
             if common.json {
                 printJSON(made.json)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ParmanaCore
+import ParmanaWorkspace
 import ParmanaRuntime
 
 struct KeygenCommand: ParsableCommand {

@@ -1,10 +1,19 @@
 import ArgumentParser
 import ParmanaCore
+import ParmanaWorkspace
 
 /// Options every command shares.
 struct CommonOptions: ParsableArguments {
     @Flag(name: .long, help: "Machine-readable JSON output; errors use the SPEC §13 shape.")
     var json = false
+}
+
+/// The workspace every workspace command works on (SPEC §14).
+struct WorkspaceOptions: ParsableArguments {
+    @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).")
+    var dir: String?
+
+    var path: Workspace { Workspace.path(dir) }
 }
 
 /// Maps error codes to the exit codes of SPEC §14 at the edge.
@@ -13,7 +22,8 @@ enum Exit {
     static func code(for error: ParmanaError) -> Int32 {
         switch error.code {
         case .replayDetected, .auditChainBroken, .overrideAlreadyResolved, .invalidSignature, .untrustedKey,
-             .notPending, .attestationMismatch, .policyVersionConflict:
+             .notPending, .attestationMismatch, .policyVersionConflict, .overrideExpired, .projectionMismatch,
+             .idempotencyKeyReused:
             return 1
         default:
             return 2

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ParmanaWorkspace
 
 /// The `parmana` command line (SPEC §14).
 public struct ParmanaCommand: AsyncParsableCommand {
@@ -13,14 +14,10 @@ public struct ParmanaCommand: AsyncParsableCommand {
         subcommands: [
             CanonicalizeCommand.self, FingerprintCommand.self, KeygenCommand.self, VerifyCommand.self,
             PolicyCommand.self, EvaluateCommand.self, InitCommand.self, DecideCommand.self, OverrideCommand.self,
-            AuditCommand.self, RuntimeCommand.self, TrustCommand.self, ServeCommand.self, BenchCommand.self,
+            AuditCommand.self, ExecutionsCommand.self, RuntimeCommand.self, TrustCommand.self, ServeCommand.self, BenchCommand.self,
         ]
     )
 
     public init() {}
 }
 
-/// This build's version.
-public enum ParmanaVersion {
-    public static let string = "0.1.0"
-}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ParmanaCore
+import ParmanaWorkspace
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -75,12 +76,12 @@ struct PolicyCommand: ParsableCommand {
             abstract: "Verify a signed policy against the workspace trust store and install it in DIR/policies/.",
             discussion: "Loading different content under an installed (policy_id, version) is policy_version_conflict.")
         @Argument(help: "Signed policy envelope.") var file: String
-        @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
+        @OptionGroup var workspace: WorkspaceOptions
         @OptionGroup var common: CommonOptions
 
         func run() throws {
             try guarded(json: common.json) {
-                let ws = Workspace.path(dir)
+                let ws = workspace.path
                 let trust = try TrustStore(json: try FileIO.readJSON(ws.trust))
                 let loaded = try LoadedPolicy(json: try PolicyFiles.readDocument(file), trust: trust, requireSigned: true)
                 var reg = try PolicyFiles.registry(ws, trust: trust)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ParmanaCore
+import ParmanaWorkspace
 
 extension PolicyCommand {
     struct Test: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import ParmanaCore
+import ParmanaWorkspace
 import ParmanaHTTP
 import ParmanaRuntime
 
@@ -15,16 +16,18 @@ struct ServeCommand: AsyncParsableCommand {
             none. SIGTERM or Ctrl-C stops gracefully: in-flight requests finish and the store is flushed.
             """)
 
-    @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
+    @OptionGroup var workspace: WorkspaceOptions
     @Option(name: .long, help: "HOST:PORT to listen on (default: config.json's listen, 127.0.0.1:8080).") var listen: String?
     @Flag(name: .customLong("init"), help: "Create the workspace first if DIR has none (prints the new API token).") var initialize = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info; $PARMANA_LOG_LEVEL).")
     var logLevel: String?
+    @Option(name: .customLong("console-vectors"), help: ArgumentHelp("Serve the RFC 8785 vectors of this directory to the console's self-test page (tests).", visibility: .hidden))
+    var consoleVectors: String?
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         try await guardedAsync(json: common.json) {
-            let ws = Workspace.path(dir)
+            let ws = workspace.path
             var newToken: String?
             if !FileIO.exists(ws.config) {
                 guard initialize else {
@@ -50,14 +53,14 @@ struct ServeCommand: AsyncParsableCommand {
             var logger = Logger(label: "parmana") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = level
             let settings = APISettings(tokens: tokens, maxBodyBytes: config.maxBodyBytes,
-                                       requestTimeout: .seconds(config.requestTimeoutSeconds))
+                                       requestTimeout: .seconds(config.requestTimeoutSeconds), consoleVectorsDirectory: consoleVectors)
             let server = GovernanceServer(api: GovernanceAPI(runtime: opened.runtime, settings: settings), host: host, port: port, logger: logger)
             let policies = opened.runtime.policies.count
             let json = common.json
             let tokenFile = ws.tokens + "/admin.token"
             let store = config.store
             let createdToken = newToken
-            try await server.run { address in
+            try await server.run(services: opened.services(logger: logger)) { address in
                 let bound = address?.port ?? port
                 let hostText = host.contains(":") ? "[\(host)]" : host
                 let url = "http://\(hostText):\(bound)"
@@ -74,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
                     "    TOKEN=$(cat \(tokenFile))",
                     "    curl -s -X POST \(url)/v1/decisions -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\",
                     "      -d '{\"policy_id\":\"payments.release\",\"signals\":{\"payment_id\":\"pay_1\",\"amount\":120.5,\"currency\":\"EUR\",\"kyc_verified\":true}}'",
+                    "  approver console: \(url)/console/",
                     "  API description: \(url)/v1/openapi.json — stop with Ctrl-C (in-flight requests finish, the store is flushed)",
                 ]
                 FileIO.writeStdout(Array((lines.joined(separator: "\n") + "\n").utf8))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ParmanaCore
+import ParmanaWorkspace
 import ParmanaRuntime
 
 struct TrustCommand: AsyncParsableCommand {
@@ -16,12 +17,12 @@ struct TrustCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Role(s), comma-separated (default: those in the file).") var roles: String?
         @Option(name: .customLong("approver-id"), help: "Approver identity (approver role).") var approverID: String?
         @Option(name: .customLong("valid-from"), help: "Start of the window (default: from the file).") var validFrom: String?
-        @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
+        @OptionGroup var workspace: WorkspaceOptions
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
             try await guardedAsync(json: common.json) {
-                let ws = Workspace.path(dir)
+                let ws = workspace.path
                 var trust = try WorkspaceRuntime.loadTrust(ws)
                 var entry = try TrustedKey(json: try FileIO.readJSON(publicKey), pointer: "")
                 if let roles { entry.roles = try KeygenCommand.parseRoles(roles) }
@@ -50,12 +51,12 @@ struct TrustCommand: AsyncParsableCommand {
                 """)
         @Option(name: .long, help: "The new private key file (attestation role).") var key: String
         @Option(name: .long, help: "When the new key takes over (default: now).") var at: String?
-        @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
+        @OptionGroup var workspace: WorkspaceOptions
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
             try await guardedAsync(json: common.json) {
-                let ws = Workspace.path(dir)
+                let ws = workspace.path
                 var config = try WorkspaceRuntime.loadConfig(ws)
                 var trust = try WorkspaceRuntime.loadTrust(ws)
                 let newKey = try FileIO.loadPrivateKey(key)
@@ -85,12 +86,12 @@ struct TrustCommand: AsyncParsableCommand {
             commandName: "add-runtime",
             abstract: "Register a signed runtime manifest (from 'parmana runtime manifest --sign KEY').")
         @Argument(help: "The signed manifest envelope.") var manifest: String
-        @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
+        @OptionGroup var workspace: WorkspaceOptions
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
             try await guardedAsync(json: common.json) {
-                let ws = Workspace.path(dir)
+                let ws = workspace.path
                 var trust = try WorkspaceRuntime.loadTrust(ws)
                 let env = try Envelope(json: try FileIO.readJSON(manifest))
                 try trust.register(manifest: env)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ParmanaCore
+import ParmanaWorkspace
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,13 +10,13 @@ struct VerifyCommand: ParsableCommand {
 
     @Argument(help: "The attestation envelope, or the JSON printed by 'parmana decide' (file, or '-' for standard input).") var attestation: String
     @Option(name: .long, help: "Trust store file (default: DIR/trust.json).") var trust: String?
-    @Option(name: .long, help: "An override envelope for this execution.") var override: String?
+    @Option(name: .long, help: "An override envelope for this execution; repeat for a quorum (SPEC §19.3).") var override: [String] = []
     @Option(name: .long, help: "The signals, to check the fingerprint.") var signals: String?
     @Option(name: .long, help: "The policy (signed envelope or document), to reproduce the decision.") var policy: String?
     @Option(name: .long, help: "An inclusion proof with its checkpoint.") var proof: String?
     @Flag(name: .customLong("require-known-runtime"), help: "Treat an unregistered runtime_hash as invalid.")
     var requireKnownRuntime = false
-    @Option(name: .long, help: "Workspace directory (default: $PARMANA_DIR, else ./.parmana).") var dir: String?
+    @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var common: CommonOptions
 
     /// Accepts the output of `decide` / `override` (an object holding the envelope under
@@ -29,11 +30,11 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         var report: VerificationReport?
         try guarded(json: common.json) {
-            let trustPath = trust ?? Workspace.path(dir).trust
+            let trustPath = trust ?? workspace.path.trust
             let store = try TrustStore(json: try FileIO.readJSON(trustPath))
             let input = Verifier.Input(
                 attestation: VerifyCommand.unwrap(try FileIO.read(attestation), member: "attestation"),
-                override: try override.map { p throws(ParmanaError) in VerifyCommand.unwrap(try FileIO.read(p), member: "override") },
+                overrides: try override.map { p throws(ParmanaError) in VerifyCommand.unwrap(try FileIO.read(p), member: "override") },
                 signals: try signals.map { p throws(ParmanaError) in try FileIO.read(p) },
                 policy: try policy.map { p throws(ParmanaError) in try FileIO.read(p) },
                 proof: try proof.map { p throws(ParmanaError) in try FileIO.read(p) },

@@ -28,6 +28,17 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
     case notPending = "not_pending"
     case attestationMismatch = "attestation_mismatch"
     case overrideAlreadyResolved = "override_already_resolved"
+    /// v1.1: the override came at or after `expires_at`, or the execution expired (§19.2).
+    case overrideExpired = "override_expired"
+    /// The runtime's signing key (or HSM) could not sign: no attestation (503).
+    case signerUnavailable = "signer_unavailable"
+    // v1.1 §16 – §18
+    case projectionMismatch = "projection_mismatch"
+    case notYetCheckpointed = "not_yet_checkpointed"
+    case idempotencyKeyReused = "idempotency_key_reused"
+    case requestInProgress = "request_in_progress"
+    /// Too many decisions in flight: try again after `Retry-After` (503).
+    case overloaded = "overloaded"
     // §11 / §12
     case auditChainBroken = "audit_chain_broken"
     case invalidProof = "invalid_proof"

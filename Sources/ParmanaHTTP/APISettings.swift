@@ -11,10 +11,15 @@ public struct APISettings: Sendable {
     /// A decision that has started committing always completes: a timeout never turns a
     /// durable decision into an error.
     public var requestTimeout: Duration
+    /// A directory holding the RFC 8785 vector files the console's self-test page runs
+    /// (served at `/console/vectors/NAME`); nil serves none. For tests.
+    public var consoleVectorsDirectory: String?
 
-    public init(tokens: [APIToken], maxBodyBytes: Int = JSONParser.defaultMaxBytes, requestTimeout: Duration = .seconds(30)) {
+    public init(tokens: [APIToken], maxBodyBytes: Int = JSONParser.defaultMaxBytes, requestTimeout: Duration = .seconds(30),
+                consoleVectorsDirectory: String? = nil) {
         self.tokens = tokens
         self.maxBodyBytes = maxBodyBytes
         self.requestTimeout = requestTimeout
+        self.consoleVectorsDirectory = consoleVectorsDirectory
     }
 }

@@ -8,17 +8,19 @@ enum ErrorStatus {
         case .unauthorized: return .unauthorized
         case .forbidden: return .forbidden
         case .policyNotFound, .executionNotFound, .notFound: return .notFound
-        case .replayDetected, .overrideAlreadyResolved, .policyVersionConflict, .notPending, .attestationMismatch:
+        case .replayDetected, .overrideAlreadyResolved, .policyVersionConflict, .notPending, .attestationMismatch,
+             .overrideExpired, .notYetCheckpointed, .requestInProgress:
             return .conflict
+        case .idempotencyKeyReused: return .unprocessableContent
         case .tooLarge: return .contentTooLarge
         case .invalidSignals, .undeclaredSignal: return .unprocessableContent
-        case .storeUnavailable: return .serviceUnavailable
+        case .storeUnavailable, .signerUnavailable, .overloaded: return .serviceUnavailable
         case .requestTimeout: return .requestTimeout
         case .internalError, .io, .invalidConfig: return .internalServerError
         case .invalidJSON, .duplicateKey, .invalidString, .numberOutOfRange, .tooDeep, .invalidEncoding,
              .malformedPayload, .invalidSignature, .untrustedKey, .invalidKey, .insecureKeyFile, .invalidPolicy,
              .unsignedPolicy, .auditChainBroken, .invalidProof, .fingerprintMismatch, .policyMismatch,
-             .decisionMismatch, .unknownRuntime, .invalidRequest, .invalidYAML:
+             .decisionMismatch, .unknownRuntime, .invalidRequest, .invalidYAML, .projectionMismatch:
             return .badRequest
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -31,8 +32,10 @@ public struct GovernanceAPI: Sendable {
         "POST /v1/verify": .read,
         "GET /v1/policies": .read, "GET /v1/policies/{id}/versions/{version}": .read,
         "GET /v1/runtime": .read, "GET /v1/trust": .read,
-        "GET /v1/audit/checkpoint": .read, "GET /v1/audit/entries": .read,
+        "GET /v1/audit/checkpoint": .read, "POST /v1/audit/checkpoints": .admin, "GET /v1/audit/entries": .read,
         "GET /v1/audit/proofs/inclusion": .read, "GET /v1/audit/proofs/consistency": .read,
+        // The console's static files: open (the token is typed into the page, never a cookie).
+        "GET /console": nil, "GET /console/{file}": nil, "GET /console/vectors/{file}": nil,
     ]
 
     /// A router serving every endpoint. Each route is registered through `add`, which
@@ -62,7 +65,10 @@ public struct GovernanceAPI: Sendable {
         add(router, .post, "/v1/evaluate") { request, _ in try await self.evaluate(request) }
         add(router, .get, "/v1/executions") { request, _ in try await self.pending(request) }
         add(router, .get, "/v1/executions/{id}") { _, context in
-            APIResponse.json(try await self.runtime.execution(try context.parameters.require("id")).json)
+            let view = try await self.runtime.execution(try context.parameters.require("id"))
+            guard case .object(var o) = view.json else { return APIResponse.json(view.json) }
+            o["server_time"] = .string(self.runtime.config.clock.now().description)
+            return APIResponse.json(.object(o))
         }
         add(router, .post, "/v1/executions/{id}/override") { request, context in
             try await self.override(request, id: try context.parameters.require("id"))
@@ -79,7 +85,15 @@ public struct GovernanceAPI: Sendable {
             APIResponse.json(["runtime_hash": .string(self.runtime.runtimeHash), "manifest": self.runtime.config.manifest.json])
         }
         add(router, .get, "/v1/trust") { _, _ in APIResponse.json(self.runtime.config.trust.json) }
-        add(router, .get, "/v1/audit/checkpoint") { _, _ in APIResponse.json(try await self.runtime.latestCheckpoint().json) }
+        add(router, .get, "/v1/audit/checkpoint") { _, _ in
+            guard let cp = try await self.runtime.latestCheckpoint() else {
+                throw ParmanaError(.notYetCheckpointed, "the log has no checkpoint yet; one is signed within the checkpoint interval, or on POST /v1/audit/checkpoints")
+            }
+            return APIResponse.json(cp.json)
+        }
+        add(router, .post, "/v1/audit/checkpoints") { _, _ in
+            APIResponse.json(try await self.runtime.checkpoint().json, status: .created)
+        }
         add(router, .get, "/v1/audit/entries") { request, _ in try await self.entries(request) }
         add(router, .get, "/v1/audit/proofs/inclusion") { request, _ in try await self.inclusion(request) }
         add(router, .get, "/v1/audit/proofs/consistency") { request, _ in
@@ -88,7 +102,37 @@ public struct GovernanceAPI: Sendable {
             let second = try GovernanceAPI.integer(q, "second", required: true)!
             return APIResponse.json(try await self.runtime.consistencyProof(first: first, second: second))
         }
+        // `/console` and `/console/` share a route: the page's relative URLs need the slash.
+        add(router, .get, "/console") { request, _ in
+            guard request.uri.path.hasSuffix("/") else {
+                return Response(status: .permanentRedirect, headers: [.location: "/console/"])
+            }
+            return try self.consoleFile("index.html")
+        }
+        add(router, .get, "/console/{file}") { _, context in try self.consoleFile(try context.parameters.require("file")) }
+        add(router, .get, "/console/vectors/{file}") { _, context in try self.consoleVector(try context.parameters.require("file")) }
         return router
+    }
+
+    /// Security headers of every console response.
+    static func consoleHeaders(_ contentType: String) -> HTTPFields {
+        [.contentType: contentType, .contentSecurityPolicy: ConsoleAssets.contentSecurityPolicy,
+         HTTPField.Name("X-Content-Type-Options")!: "nosniff", HTTPField.Name("Referrer-Policy")!: "no-referrer",
+         .cacheControl: "no-store", HTTPField.Name("X-Frame-Options")!: "DENY"]
+    }
+
+    func consoleFile(_ name: String) throws -> Response {
+        guard let f = ConsoleAssets.files[name] else { throw ParmanaError(.notFound, "no console file \(name)") }
+        return Response(status: .ok, headers: GovernanceAPI.consoleHeaders(f.contentType), body: ResponseBody(byteBuffer: ByteBuffer(bytes: f.bytes)))
+    }
+
+    func consoleVector(_ name: String) throws -> Response {
+        guard let dir = settings.consoleVectorsDirectory, ConsoleAssets.vectorNames.contains(name),
+              let data = FileManager.default.contents(atPath: dir + "/" + name) else {
+            throw ParmanaError(.notFound, "no console vector \(name) (serve --console-vectors DIR serves them)")
+        }
+        let type = name.hasSuffix(".txt") ? "text/plain; charset=utf-8" : "application/json"
+        return Response(status: .ok, headers: GovernanceAPI.consoleHeaders(type), body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(data))))
     }
 
     /// Registers a route whose role comes from ``routeRoles``; the token is checked
@@ -106,6 +150,10 @@ public struct GovernanceAPI: Sendable {
 
     // MARK: handlers
 
+    /// SPEC §18: `Idempotency-Key` on `POST /v1/decisions`, answered with `Idempotent-Replayed: true`.
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+
     func decide(_ request: Request) async throws -> Response {
         let start = ContinuousClock.now
         let body = try await readJSON(request)
@@ -115,9 +163,15 @@ public struct GovernanceAPI: Sendable {
         let signals = try r.required("signals")
         let explain = try r.optionalBool("explain") ?? false
         try r.finish()
-        let result = try await runtime.decide(policyID: policyID, version: version, signals: signals, explain: explain)
-        metrics.decided(result.decision.action, result.state, after: ContinuousClock.now - start)
-        return APIResponse.json(result.json, status: .created, headers: [.location: "/v1/executions/\(result.executionID)"])
+        let key = request.headers[GovernanceAPI.idempotencyKey]
+        let result = try await runtime.decide(policyID: policyID, version: version, signals: signals, explain: explain, idempotencyKey: key)
+        var headers: HTTPFields = [.location: "/v1/executions/\(result.executionID)"]
+        if result.idempotentReplay {
+            headers[GovernanceAPI.idempotentReplayed] = "true"
+        } else {
+            metrics.decided(result.decision.action, result.state, after: ContinuousClock.now - start)
+        }
+        return APIResponse.json(result.json, status: .created, headers: headers)
     }
 
     func evaluate(_ request: Request) async throws -> Response {
@@ -153,10 +207,11 @@ public struct GovernanceAPI: Sendable {
             throw ParmanaError(.invalidRequest, "state must be pending_override; fetch other executions by id")
         }
         let limit = try GovernanceAPI.integer(q, "limit", range: 1...500) ?? 50
-        let after = q.get("after")
-        let page = try await runtime.store.pending(limit: limit, after: after)
+        let after = try GovernanceAPI.integer(q, "after", range: 0...Int.max) ?? 0
+        let page = try await runtime.pending(PendingQuery(policyID: q.get("policy_id"), afterSeq: after, limit: limit))
         var body = JSONObject([("executions", .array(page.map(\.json)))])
-        body["next_after"] = page.count == limit ? .string(page.last!.executionID) : .null
+        body["next_after"] = page.count == limit ? .string(String(page.last!.lifecycle.seq)) : .null
+        body["server_time"] = .string(runtime.config.clock.now().description)
         return APIResponse.json(.object(body))
     }
 
@@ -178,8 +233,13 @@ public struct GovernanceAPI: Sendable {
             guard let v = r.optional(key), !v.isNull else { return nil }
             return CanonicalJSON.bytes(v)
         }
+        var overrides: [[UInt8]] = []
+        if let list = r.optional("overrides"), !list.isNull {
+            guard let items = list.arrayValue else { throw r.error("overrides", "expected an array of override envelopes") }
+            overrides = items.map { CanonicalJSON.bytes($0) }
+        }
         let input = Verifier.Input(
-            attestation: CanonicalJSON.bytes(attestation), override: bytes("override"), signals: bytes("signals"),
+            attestation: CanonicalJSON.bytes(attestation), override: bytes("override"), overrides: overrides, signals: bytes("signals"),
             policy: bytes("policy"), proof: bytes("proof"),
             requireKnownRuntime: try r.optionalBool("require_known_runtime") ?? false)
         try r.finish()
@@ -190,8 +250,7 @@ public struct GovernanceAPI: Sendable {
         let q = request.uri.queryParameters
         let from = try GovernanceAPI.integer(q, "from", range: 1...Int.max) ?? 1
         let limit = try GovernanceAPI.integer(q, "limit", range: 1...1000) ?? 100
-        let page = try await runtime.store.entries(from: from, limit: limit)
-        let size = try await runtime.store.size()
+        let (size, page) = try await runtime.entries(from: from, limit: limit)
         return APIResponse.json(["size": .number(Double(size)), "entries": .array(page.map(\.json))])
     }
 
@@ -200,7 +259,7 @@ public struct GovernanceAPI: Sendable {
         var seq = try GovernanceAPI.integer(q, "seq", range: 1...Int.max)
         if let id = q.get("execution_id") {
             guard seq == nil else { throw ParmanaError(.invalidRequest, "give seq or execution_id, not both") }
-            seq = try await runtime.execution(id).seq
+            seq = try await runtime.execution(id).lifecycle.seq
         }
         guard let seq else { throw ParmanaError(.invalidRequest, "give ?seq=N or ?execution_id=ID") }
         return APIResponse.json(try await runtime.inclusionProof(seq: seq).json)

@@ -5,8 +5,10 @@ import ParmanaCore
 import ServiceLifecycle
 import Synchronization
 
-/// The HTTP server for a ``GovernanceAPI``: Hummingbird on HTTP/1.1, stopped
-/// gracefully (in-flight requests finish), then the evidence store is flushed and closed.
+/// The HTTP server for a ``GovernanceAPI``: Hummingbird on HTTP/1.1 in a service group
+/// with the services that own the runtime's lifecycle (the composition root passes them:
+/// the store, the checkpointer, the expiry sweeper). On SIGTERM/SIGINT the server stops
+/// first (in-flight requests finish), then those services, the store last.
 public struct GovernanceServer: Sendable {
     public let api: GovernanceAPI
     public let host: String
@@ -48,19 +50,14 @@ public struct GovernanceServer: Sendable {
     }
 
     /// Serves until SIGTERM or SIGINT (or `control.shutdown()`), lets in-flight
-    /// requests finish, then flushes and closes the store.
-    public func run(control: ServerControl? = nil, onRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }) async throws {
+    /// requests finish, then stops `services` in reverse order.
+    public func run(services: [any Service], control: ServerControl? = nil,
+                    onRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }) async throws {
         let group = ServiceGroup(configuration: .init(
-            services: [application(onRunning: onRunning)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services + [application(onRunning: onRunning)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         control?.attach(group)
-        do {
-            try await group.run()
-        } catch {
-            await api.runtime.store.close()
-            throw error
-        }
-        await api.runtime.store.close()
-        logger.info("stopped; the evidence store is flushed and closed")
+        try await group.run()
+        logger.info("stopped")
     }
 }
 

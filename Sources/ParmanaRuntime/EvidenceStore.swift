@@ -1,63 +1,131 @@
 import ParmanaCore
 
-/// What the store keeps about an execution.
-public struct ExecutionRecord: Sendable {
+// The store ports (SPEC §7, §11, §16, §17). Small protocols, one contract each, so that
+// a back end implements what it is (a log, a ledger, a replay store) and passes that
+// port's conformance suite in ParmanaTesting. Logic shared by back ends (the chain
+// append, the Merkle frontier, the execution lifecycle) lives in ParmanaCore; adapters
+// only store and fetch. Every method fails with ``StoreError``, which is mapped to
+// SPEC §13 in one place (``ParmanaError/init(_:)``).
+
+/// The read side of an audit log.
+///
+/// Contract: entries are numbered from 1 without gaps; what a reader returns was
+/// durable when returned; every read is O(returned rows) (a proof reads O(log n)
+/// nodes through ``treeHashes(_:)``) — only a full verify or export reads everything.
+public protocol AuditLogReader: Sendable {
+    /// Number of entries.
+    func size() async throws(StoreError) -> Int
+    /// Entries with their records, seq `from...` in order, at most `limit`.
+    func entries(from seq: Int, limit: Int) async throws(StoreError) -> [AuditRecord]
+    /// Stored tree hashes: for a level-0 node the **entry hash** of leaf `index` (seq
+    /// `index + 1`), above that the complete subtree's hash. Every requested node that
+    /// exists must be returned; nodes beyond the log are absent.
+    func treeHashes(_ nodes: [MerkleNodeID]) async throws(StoreError) -> [MerkleNodeID: [UInt8]]
+    /// The newest stored checkpoint (largest size), or nil.
+    func latestCheckpoint() async throws(StoreError) -> Envelope?
+    /// Every checkpoint, oldest first.
+    func checkpoints() async throws(StoreError) -> [Envelope]
+    /// The last `runtime_started` or `policy_loaded` event, or nil.
+    func lastEvent(_ kind: AuditKind) async throws(StoreError) -> AuditRecord?
+    /// Whether a `policy_loaded` or `runtime_started` event with this record hash exists.
+    func containsEvent(recordHash: String) async throws(StoreError) -> Bool
+}
+
+/// One execution as the store holds it: the execution entry's record, its accepted
+/// resolutions (override and expiry entries, in order), the state the store serves,
+/// and retained signals (SPEC §19.4). Everything but `state` and `retainedSignals` is
+/// the log itself; ``Runtime`` rebuilds the state from the records and refuses to
+/// serve a stored state that disagrees (`projection_mismatch`).
+public struct StoredExecution: Sendable {
     public var executionID: String
-    public var fingerprint: String
-    public var attestation: Envelope
-    public var attestationHash: String
-    public var state: ExecutionState
-    public var override: Envelope?
-    /// The audit `seq` of the execution entry.
     public var seq: Int
-    public var overrideSeq: Int?
+    public var state: ExecutionState
+    public var attestation: AuditRecord
+    public var resolutions: [AuditRecord]
+    public var retainedSignals: [UInt8]?
 
-    public init(executionID: String, fingerprint: String, attestation: Envelope, attestationHash: String,
-                state: ExecutionState, override: Envelope? = nil, seq: Int, overrideSeq: Int? = nil) {
+    public init(executionID: String, seq: Int, state: ExecutionState, attestation: AuditRecord, resolutions: [AuditRecord],
+                retainedSignals: [UInt8]?) {
         self.executionID = executionID
-        self.fingerprint = fingerprint
-        self.attestation = attestation
-        self.attestationHash = attestationHash
-        self.state = state
-        self.override = override
         self.seq = seq
-        self.overrideSeq = overrideSeq
-    }
-
-    /// `GET /v1/executions/{id}`: the attestation, current state, overrides and audit seq.
-    public var json: JSONValue {
-        var o = JSONObject([
-            ("execution_id", .string(executionID)), ("execution_state", .string(state.rawValue)),
-            ("execution_fingerprint", .string(fingerprint)), ("attestation", attestation.json),
-            ("attestation_hash", .string(attestationHash)), ("seq", .number(Double(seq))),
-        ])
-        o["overrides"] = .array(override.map { [$0.json] } ?? [])
-        o["override_seq"] = overrideSeq.map { .number(Double($0)) } ?? .null
-        return .object(o)
+        self.state = state
+        self.attestation = attestation
+        self.resolutions = resolutions
+        self.retainedSignals = retainedSignals
     }
 }
 
-/// An execution to record: consumed fingerprint, execution record and audit entry,
-/// all or nothing.
+/// Which pending executions to list: oldest first (by seq), optionally one policy.
+public struct PendingQuery: Sendable {
+    public var policyID: String?
+    /// Only executions after this seq.
+    public var afterSeq: Int
+    public var limit: Int
+
+    public init(policyID: String? = nil, afterSeq: Int = 0, limit: Int = 100) {
+        self.policyID = policyID
+        self.afterSeq = afterSeq
+        self.limit = limit
+    }
+}
+
+/// What an idempotency key answers with (SPEC §18).
+public struct IdempotencyRecord: Sendable, Equatable {
+    public var key: String
+    /// SHA-256 of the request's identity (policy id, pinned version, fingerprint, explain).
+    public var requestHash: String
+    public var executionID: String
+
+    public init(key: String, requestHash: String, executionID: String) {
+        self.key = key
+        self.requestHash = requestHash
+        self.executionID = executionID
+    }
+}
+
+/// The execution ledger: executions by id, the pending queue, expiries due.
+///
+/// Contract: every execution in the log is served; `pending` lists exactly the
+/// `pending_override` executions, oldest first; nothing here is written except through
+/// the ``EvidenceStore`` commits.
+public protocol ExecutionLedger: Sendable {
+    func execution(_ id: String) async throws(StoreError) -> StoredExecution?
+    /// The execution that consumed `fingerprint`, if any.
+    func consumer(of fingerprint: String) async throws(StoreError) -> String?
+    func pending(_ query: PendingQuery) async throws(StoreError) -> [StoredExecution]
+    /// Pending executions whose `expires_at` is at or before `time`, oldest first.
+    func expiring(at time: Timestamp, limit: Int) async throws(StoreError) -> [String]
+    func idempotency(_ key: String) async throws(StoreError) -> IdempotencyRecord?
+}
+
+/// An execution to record, all or nothing: consumed fingerprint, execution record,
+/// audit entry, retained signals and idempotency key.
 public struct ExecutionCommit: Sendable {
     public var executionID: String
     public var fingerprint: String
-    public var attestation: Envelope
     /// JCS of the attestation envelope (what is stored) and its hash (the record hash).
-    public let attestationBytes: [UInt8]
-    public let attestationHash: String
+    public var attestationBytes: [UInt8]
+    public var attestationHash: String
     public var state: ExecutionState
+    public var policyID: String
+    public var expiresAt: Timestamp?
     public var at: Timestamp
+    /// JCS of the signals, kept for approvers when `retain_signals` asks (SPEC §19.4).
+    public var retainedSignals: [UInt8]?
+    public var idempotency: IdempotencyRecord?
 
-    public init(executionID: String, fingerprint: String, attestation: Envelope, state: ExecutionState, at: Timestamp,
-                canonicalBytes: [UInt8]? = nil) {
+    public init(executionID: String, fingerprint: String, attestationBytes: [UInt8], state: ExecutionState, policyID: String,
+                expiresAt: Timestamp? = nil, at: Timestamp, retainedSignals: [UInt8]? = nil, idempotency: IdempotencyRecord? = nil) {
         self.executionID = executionID
         self.fingerprint = fingerprint
-        self.attestation = attestation
-        attestationBytes = canonicalBytes ?? CanonicalJSON.bytes(attestation.json)
+        self.attestationBytes = attestationBytes
         attestationHash = Hashing.sha256Hex(attestationBytes)
         self.state = state
+        self.policyID = policyID
+        self.expiresAt = expiresAt
         self.at = at
+        self.retainedSignals = retainedSignals
+        self.idempotency = idempotency
     }
 }
 
@@ -66,70 +134,68 @@ public enum ExecutionCommitOutcome: Sendable, Equatable {
     case committed(seq: Int)
     /// The fingerprint was already consumed by this execution.
     case replay(executionID: String)
+    /// The idempotency key is already bound: to this execution with this request hash.
+    case idempotencyKeyBound(IdempotencyRecord)
 }
 
-/// An override to record against a pending execution.
-public struct OverrideCommit: Sendable {
+/// An accepted override, or the runtime's expiry, of a pending execution.
+public struct ResolutionCommit: Sendable {
     public var executionID: String
-    public var override: Envelope
+    public var kind: AuditKind
+    public var recordBytes: [UInt8]
+    /// The number of resolutions the runtime's decision was based on. The store commits
+    /// only if it still has exactly that many (else ``ResolutionCommitOutcome/stale``).
+    public var basedOnResolutions: Int
     public var newState: ExecutionState
     public var at: Timestamp
+    /// Drop retained signals in the same transaction (`retain_signals: pending`).
+    public var dropRetainedSignals: Bool
 
-    public init(executionID: String, override: Envelope, newState: ExecutionState, at: Timestamp) {
+    public init(executionID: String, kind: AuditKind, recordBytes: [UInt8], basedOnResolutions: Int, newState: ExecutionState,
+                at: Timestamp, dropRetainedSignals: Bool) {
         self.executionID = executionID
-        self.override = override
+        self.kind = kind
+        self.recordBytes = recordBytes
+        self.basedOnResolutions = basedOnResolutions
         self.newState = newState
         self.at = at
+        self.dropRetainedSignals = dropRetainedSignals
     }
 }
 
-public enum OverrideCommitOutcome: Sendable, Equatable {
+public enum ResolutionCommitOutcome: Sendable, Equatable {
     case committed(seq: Int)
     case notFound
-    /// The execution is not (or no longer) pending.
-    case notPending(ExecutionState)
+    /// Another resolution was committed since the runtime read the execution.
+    case stale
 }
 
-/// The port for durable evidence: replay protection, execution records and the audit
-/// log, with one atomic method per governance event. Backends: memory, SQLite.
-public protocol EvidenceStore: Sendable {
-    /// Atomically consumes the fingerprint (insert-if-absent), records the execution
-    /// and appends its audit entry. Returns only once durable.
-    func commit(_ c: ExecutionCommit) async throws(ParmanaError) -> ExecutionCommitOutcome
-    /// Atomically records an override (once per execution), updates the state and
-    /// appends its audit entry.
-    func commit(_ c: OverrideCommit) async throws(ParmanaError) -> OverrideCommitOutcome
-    /// Appends a `policy_loaded` or `runtime_started` event.
-    func append(kind: AuditKind, record: JSONValue, at: Timestamp) async throws(ParmanaError) -> Int
-
-    func execution(_ id: String) async throws(ParmanaError) -> ExecutionRecord?
-    /// The execution that consumed `fingerprint`, if any.
-    func consumer(of fingerprint: String) async throws(ParmanaError) -> String?
-    /// Pending executions in execution-id order after `after`.
-    func pending(limit: Int, after: String?) async throws(ParmanaError) -> [ExecutionRecord]
-
-    /// Entries `from...` (seq, 1-based), at most `limit`.
-    func entries(from seq: Int, limit: Int) async throws(ParmanaError) -> [AuditRecord]
-    func size() async throws(ParmanaError) -> Int
-    /// The last entry of a kind, if any.
-    func lastEntry(of kind: AuditKind) async throws(ParmanaError) -> AuditRecord?
-
-    /// Whether a `policy_loaded` or `runtime_started` entry with this record hash exists
-    /// (a policy or manifest already logged).
-    func contains(recordHash: String) async throws(ParmanaError) -> Bool
-
-    func add(checkpoint: Envelope) async throws(ParmanaError)
-    func checkpoints() async throws(ParmanaError) -> [Envelope]
-
+/// The evidence store: the atomic union of log, ledger and replay protection for
+/// back ends where they are one system (memory, SQLite, PostgreSQL).
+///
+/// Contract: each commit is one transaction — the chain head is read inside it (never
+/// from a cache another process could make stale, ``AuditChain``), and it returns only
+/// once durable. A fingerprint is consumed at most once (insert-if-absent); 64
+/// concurrent commits of one fingerprint give exactly one winner. A failure throws and
+/// leaves nothing behind.
+public protocol EvidenceStore: AuditLogReader, ExecutionLedger {
+    func commit(_ c: ExecutionCommit) async throws(StoreError) -> ExecutionCommitOutcome
+    func commit(_ c: ResolutionCommit) async throws(StoreError) -> ResolutionCommitOutcome
+    /// Appends a `policy_loaded` or `runtime_started` event; returns its seq.
+    func append(event kind: AuditKind, record: [UInt8], at: Timestamp) async throws(StoreError) -> Int
+    /// Stores a signed checkpoint (of a size the log has reached).
+    func add(checkpoint: Envelope) async throws(StoreError)
+    /// Every row the store serves beside the log (SPEC §16.3), for `audit verify`.
+    func projectionRows() async throws(StoreError) -> [ProjectionRow]
     /// Whether the store can serve (readiness).
     func isHealthy() async -> Bool
-    /// Flushes and closes.
+    /// Flushes and closes. Called by the composition root only.
     func close() async
 }
 
-extension EvidenceStore {
-    /// Every entry, in order.
-    public func allEntries() async throws(ParmanaError) -> [AuditRecord] {
+extension AuditLogReader {
+    /// Every entry, in order (full verification and export only).
+    public func allEntries() async throws(StoreError) -> [AuditRecord] {
         var out: [AuditRecord] = []
         var next = 1
         while true {
@@ -141,13 +207,52 @@ extension EvidenceStore {
     }
 }
 
-/// The replay-protection port on its own (for deployments where replay and audit live
-/// in different systems): one atomic insert-if-absent, never check-then-set.
-public protocol ReplayStore: Sendable {
-    func consume(_ fingerprint: String, executionID: String, at: Timestamp) async throws(ParmanaError) -> ReplayOutcome
+/// A claim on a fingerprint in a shared replay store (SPEC §17.1): the claim token
+/// names the node and the execution.
+public struct ReplayClaim: Sendable, Hashable {
+    public var fingerprint: String
+    public var nodeID: String
+    public var executionID: String
+
+    public init(fingerprint: String, nodeID: String, executionID: String) {
+        self.fingerprint = fingerprint
+        self.nodeID = nodeID
+        self.executionID = executionID
+    }
+
+    /// The stored value: `node_id/execution_id`.
+    public var token: String { nodeID + "/" + executionID }
+
+    public init?(fingerprint: String, token: String) {
+        guard let slash = token.lastIndex(of: "/") else { return nil }
+        self.init(fingerprint: fingerprint, nodeID: String(token[..<slash]), executionID: String(token[token.index(after: slash)...]))
+    }
 }
 
 public enum ReplayOutcome: Sendable, Equatable {
     case consumed
-    case replay(executionID: String)
+    /// Already claimed; the claim token names the execution (and node).
+    case replay(executionID: String, nodeID: String)
+}
+
+/// The replay-protection port on its own, for deployments where replay and the log
+/// live in different systems (topology A: Redis + each node's SQLite).
+///
+/// Contract: ``consume(_:)`` is one atomic insert-if-absent whose value is the claim
+/// token, and the claim is also listed as in flight for its node; claims never expire.
+/// ``release(_:)`` deletes a claim only while it still holds the same token.
+/// ``settle(_:)`` removes it from the node's in-flight and in-doubt lists once the local
+/// commit is durable. ``markInDoubt(_:)`` lists it for reconciliation when the local
+/// outcome is unknown. ``inDoubt(node:)`` returns the node's in-doubt claims plus — when
+/// `includeInFlight` (only safe while the node is not running) — its in-flight ones.
+public protocol ReplayStore: Sendable {
+    func consume(_ claim: ReplayClaim) async throws(StoreError) -> ReplayOutcome
+    func release(_ claim: ReplayClaim) async throws(StoreError)
+    func settle(_ claim: ReplayClaim) async throws(StoreError)
+    func markInDoubt(_ claim: ReplayClaim) async throws(StoreError)
+    func inDoubt(node: String, includeInFlight: Bool) async throws(StoreError) -> [ReplayClaim]
+    /// The claim on a fingerprint, if any.
+    func claim(of fingerprint: String) async throws(StoreError) -> ReplayClaim?
+    func isHealthy() async -> Bool
+    func close() async
 }

@@ -4,145 +4,253 @@ import Synchronization
 /// An in-memory ``EvidenceStore``: exact semantics, no durability. For tests, dry runs
 /// and benchmarks. A failure can be injected to test fail-closed behaviour.
 public final class MemoryEvidenceStore: EvidenceStore {
-    /// A record as it arrived; an envelope's JSON is built only when read.
-    enum Record {
-        case envelope(Envelope)
-        case json(JSONValue)
-    }
-
-    /// An entry with its record.
-    struct Stored {
-        var entry: AuditEntry
-        var record: Record
-
-        var auditRecord: AuditRecord {
-            switch record {
-            case .envelope(let e): AuditRecord(entry: entry, record: e.json)
-            case .json(let j): AuditRecord(entry: entry, record: j)
-            }
-        }
+    struct Row {
+        var seq: Int
+        var state: ExecutionState
+        var resolutions: [Int]
+        var policyID: String
+        var expiresAt: Timestamp?
     }
 
     struct State {
-        var entries: [Stored] = []
-        var lastHash: String?
-        var executions: [String: ExecutionRecord] = [:]
-        var consumed: [String: String] = [:]
+        var records: [AuditRecord] = []
+        var nodes: [MerkleNodeID: [UInt8]] = [:]
+        var chain = AuditChain()
+        var executions: [String: Row] = [:]
+        var replay: [String: Int] = [:]
+        var pending: Set<String> = []
+        var signals: [String: [UInt8]] = [:]
+        var idempotency: [String: IdempotencyRecord] = [:]
         var checkpoints: [Envelope] = []
         var failing = false
+
+        mutating func append(kind: AuditKind, executionID: String?, fingerprint: String?, record: [UInt8], recordHash: String,
+                             at: Timestamp) -> Int {
+            let a = chain.append(kind: kind, executionID: executionID, fingerprint: fingerprint, recordHash: recordHash, at: at)
+            records.append(AuditRecord(entry: a.entry, recordBytes: record, storedEntryHash: a.entryHash))
+            for n in a.nodes { nodes[n.node] = n.hash }
+            return a.entry.seq
+        }
+
+        func stored(_ id: String) -> StoredExecution? {
+            guard let row = executions[id] else { return nil }
+            return StoredExecution(executionID: id, seq: row.seq, state: row.state, attestation: records[row.seq - 1],
+                                   resolutions: row.resolutions.map { records[$0 - 1] }, retainedSignals: signals[id])
+        }
     }
 
     private let state = Mutex(State())
 
     public init() {}
 
-    /// Makes every write fail with `store_unavailable` (tests).
+    /// Makes every call fail with `store_unavailable` (tests).
     public func setFailing(_ on: Bool) { state.withLock { $0.failing = on } }
 
-    private static func appendEntry(_ s: inout State, kind: AuditKind, executionID: String?, fingerprint: String?,
-                                    record: Record, recordHash: String, at: Timestamp) -> Int {
-        let prev = s.entries.last.map { (seq: $0.entry.seq, entryHash: s.lastHash!) }
-        let e = AuditEntry.next(after: prev, kind: kind, executionID: executionID, executionFingerprint: fingerprint,
-                                recordHash: recordHash, at: at)
-        s.entries.append(Stored(entry: e, record: record))
-        s.lastHash = e.entryHash
-        return e.seq
+    private func locked<T>(_ body: (inout State) throws(StoreError) -> T) throws(StoreError) -> T {
+        try state.withLock { (s) throws(StoreError) -> T in
+            if s.failing { throw StoreError.unavailable("the memory store is set to fail") }
+            return try body(&s)
+        }
     }
 
-    public func commit(_ c: ExecutionCommit) async throws(ParmanaError) -> ExecutionCommitOutcome {
-        try state.withLock { (s) throws(ParmanaError) -> ExecutionCommitOutcome in
-            if s.failing { throw ParmanaError(.storeUnavailable, "the store is unavailable") }
-            if let existing = s.consumed[c.fingerprint] { return .replay(executionID: existing) }
-            s.consumed[c.fingerprint] = c.executionID
-            let seq = MemoryEvidenceStore.appendEntry(&s, kind: .execution, executionID: c.executionID, fingerprint: c.fingerprint,
-                                                      record: .envelope(c.attestation), recordHash: c.attestationHash, at: c.at)
-            s.executions[c.executionID] = ExecutionRecord(
-                executionID: c.executionID, fingerprint: c.fingerprint, attestation: c.attestation,
-                attestationHash: c.attestationHash, state: c.state, seq: seq)
+    public func commit(_ c: ExecutionCommit) async throws(StoreError) -> ExecutionCommitOutcome {
+        try locked { (s) throws(StoreError) in
+            if let key = c.idempotency?.key, let existing = s.idempotency[key] { return .idempotencyKeyBound(existing) }
+            if let seq = s.replay[c.fingerprint] { return .replay(executionID: s.records[seq - 1].entry.executionID ?? "?") }
+            let seq = s.append(kind: .execution, executionID: c.executionID, fingerprint: c.fingerprint, record: c.attestationBytes,
+                               recordHash: c.attestationHash, at: c.at)
+            s.replay[c.fingerprint] = seq
+            s.executions[c.executionID] = Row(seq: seq, state: c.state, resolutions: [], policyID: c.policyID, expiresAt: c.expiresAt)
+            if c.state == .pendingOverride { s.pending.insert(c.executionID) }
+            if let signals = c.retainedSignals { s.signals[c.executionID] = signals }
+            if let i = c.idempotency { s.idempotency[i.key] = i }
             return .committed(seq: seq)
         }
     }
 
-    public func commit(_ c: OverrideCommit) async throws(ParmanaError) -> OverrideCommitOutcome {
-        try state.withLock { (s) throws(ParmanaError) -> OverrideCommitOutcome in
-            if s.failing { throw ParmanaError(.storeUnavailable, "the store is unavailable") }
-            guard var e = s.executions[c.executionID] else { return .notFound }
-            guard e.state == .pendingOverride else { return .notPending(e.state) }
-            let seq = MemoryEvidenceStore.appendEntry(&s, kind: .override, executionID: c.executionID, fingerprint: e.fingerprint,
-                                                      record: .envelope(c.override), recordHash: c.override.hash, at: c.at)
-            e.state = c.newState
-            e.override = c.override
-            e.overrideSeq = seq
-            s.executions[c.executionID] = e
+    public func commit(_ c: ResolutionCommit) async throws(StoreError) -> ResolutionCommitOutcome {
+        try locked { (s) throws(StoreError) in
+            guard var row = s.executions[c.executionID] else { return .notFound }
+            guard row.state == .pendingOverride, row.resolutions.count == c.basedOnResolutions else { return .stale }
+            let seq = s.append(kind: c.kind, executionID: c.executionID, fingerprint: s.records[row.seq - 1].entry.executionFingerprint,
+                               record: c.recordBytes, recordHash: Hashing.sha256Hex(c.recordBytes), at: c.at)
+            row.resolutions.append(seq)
+            row.state = c.newState
+            s.executions[c.executionID] = row
+            if c.newState != .pendingOverride { s.pending.remove(c.executionID) }
+            if c.dropRetainedSignals { s.signals[c.executionID] = nil }
             return .committed(seq: seq)
         }
     }
 
-    public func append(kind: AuditKind, record: JSONValue, at: Timestamp) async throws(ParmanaError) -> Int {
-        try state.withLock { (s) throws(ParmanaError) -> Int in
-            if s.failing { throw ParmanaError(.storeUnavailable, "the store is unavailable") }
-            return MemoryEvidenceStore.appendEntry(&s, kind: kind, executionID: nil, fingerprint: nil, record: .json(record),
-                                                   recordHash: Hashing.canonicalHash(record), at: at)
+    public func append(event kind: AuditKind, record: [UInt8], at: Timestamp) async throws(StoreError) -> Int {
+        try locked { (s) throws(StoreError) in
+            s.append(kind: kind, executionID: nil, fingerprint: nil, record: record, recordHash: Hashing.sha256Hex(record), at: at)
         }
     }
 
-    public func execution(_ id: String) async throws(ParmanaError) -> ExecutionRecord? {
-        state.withLock { $0.executions[id] }
+    public func add(checkpoint: Envelope) async throws(StoreError) {
+        try locked { (s) throws(StoreError) in s.checkpoints.append(checkpoint) }
     }
 
-    public func consumer(of fingerprint: String) async throws(ParmanaError) -> String? {
-        state.withLock { $0.consumed[fingerprint] }
-    }
+    // MARK: reads
 
-    public func pending(limit: Int, after: String?) async throws(ParmanaError) -> [ExecutionRecord] {
-        state.withLock { s in
-            Array(s.executions.values.filter { $0.state == .pendingOverride && (after == nil || $0.executionID > after!) }
-                .sorted { $0.executionID < $1.executionID }.prefix(limit))
-        }
-    }
+    public func size() async throws(StoreError) -> Int { try locked { $0.records.count } }
 
-    public func entries(from seq: Int, limit: Int) async throws(ParmanaError) -> [AuditRecord] {
-        state.withLock { s in
+    public func entries(from seq: Int, limit: Int) async throws(StoreError) -> [AuditRecord] {
+        try locked { s in
             let start = max(0, seq - 1)
-            guard start < s.entries.count else { return [] }
-            return s.entries[start..<min(s.entries.count, start + limit)].map(\.auditRecord)
+            guard start < s.records.count, limit > 0 else { return [] }
+            return Array(s.records[start..<min(s.records.count, start + limit)])
         }
     }
 
-    public func size() async throws(ParmanaError) -> Int { state.withLock { $0.entries.count } }
-
-    public func lastEntry(of kind: AuditKind) async throws(ParmanaError) -> AuditRecord? {
-        state.withLock { $0.entries.last { $0.entry.kind == kind }?.auditRecord }
-    }
-
-    public func contains(recordHash: String) async throws(ParmanaError) -> Bool {
-        state.withLock { $0.entries.contains { ($0.entry.kind == .policyLoaded || $0.entry.kind == .runtimeStarted) && $0.entry.recordHash == recordHash } }
-    }
-
-    public func add(checkpoint: Envelope) async throws(ParmanaError) {
-        try state.withLock { (s) throws(ParmanaError) in
-            if s.failing { throw ParmanaError(.storeUnavailable, "the store is unavailable") }
-            s.checkpoints.append(checkpoint)
+    public func treeHashes(_ ids: [MerkleNodeID]) async throws(StoreError) -> [MerkleNodeID: [UInt8]] {
+        try locked { s in
+            var out: [MerkleNodeID: [UInt8]] = [:]
+            for id in ids {
+                if id.level == 0 {
+                    if id.index < s.records.count, let h = s.records[id.index].storedEntryHash { out[id] = h }
+                } else if let h = s.nodes[id] {
+                    out[id] = h
+                }
+            }
+            return out
         }
     }
 
-    public func checkpoints() async throws(ParmanaError) -> [Envelope] { state.withLock { $0.checkpoints } }
+    public func latestCheckpoint() async throws(StoreError) -> Envelope? {
+        try locked { s in s.checkpoints.max { (try? CheckpointPayload(json: $0.payload).size) ?? -1 < (try? CheckpointPayload(json: $1.payload).size) ?? -1 } }
+    }
+
+    public func checkpoints() async throws(StoreError) -> [Envelope] { try locked { $0.checkpoints } }
+
+    public func lastEvent(_ kind: AuditKind) async throws(StoreError) -> AuditRecord? {
+        try locked { s in s.records.last { $0.entry.kind == kind } }
+    }
+
+    public func containsEvent(recordHash: String) async throws(StoreError) -> Bool {
+        try locked { s in
+            s.records.contains { ($0.entry.kind == .policyLoaded || $0.entry.kind == .runtimeStarted) && $0.entry.recordHash == recordHash }
+        }
+    }
+
+    public func execution(_ id: String) async throws(StoreError) -> StoredExecution? {
+        try locked { s in s.stored(id) }
+    }
+
+    public func consumer(of fingerprint: String) async throws(StoreError) -> String? {
+        try locked { s in s.replay[fingerprint].flatMap { s.records[$0 - 1].entry.executionID } }
+    }
+
+    public func pending(_ q: PendingQuery) async throws(StoreError) -> [StoredExecution] {
+        try locked { s in
+            let ids = s.pending.compactMap { id -> (Int, String)? in
+                guard let row = s.executions[id], row.seq > q.afterSeq, q.policyID == nil || row.policyID == q.policyID else { return nil }
+                return (row.seq, id)
+            }.sorted { $0.0 < $1.0 }.prefix(q.limit)
+            return ids.compactMap { s.stored($0.1) }
+        }
+    }
+
+    public func expiring(at time: Timestamp, limit: Int) async throws(StoreError) -> [String] {
+        try locked { s in
+            Array(s.pending.compactMap { id -> (Int, String)? in
+                guard let row = s.executions[id], let t = row.expiresAt, t <= time else { return nil }
+                return (row.seq, id)
+            }.sorted { $0.0 < $1.0 }.prefix(limit).map(\.1))
+        }
+    }
+
+    public func idempotency(_ key: String) async throws(StoreError) -> IdempotencyRecord? {
+        try locked { $0.idempotency[key] }
+    }
+
+    public func projectionRows() async throws(StoreError) -> [ProjectionRow] {
+        try locked { s in
+            var rows: [ProjectionRow] = s.replay.map { .replay(fingerprint: $0.key, seq: $0.value) }
+            for (id, row) in s.executions {
+                rows.append(.execution(id: id, seq: row.seq, state: row.state, resolutionSeqs: row.resolutions))
+            }
+            for id in s.pending { rows.append(.pending(id: id, seq: s.executions[id]?.seq ?? 0)) }
+            for (id, signals) in s.signals { rows.append(.retainedSignals(id: id, signals: signals)) }
+            for (key, r) in s.idempotency { rows.append(.idempotency(key: key, executionID: r.executionID)) }
+            return rows
+        }
+    }
 
     public func isHealthy() async -> Bool { state.withLock { !$0.failing } }
 
     public func close() async {}
 }
 
-/// An in-memory ``ReplayStore``.
+/// An in-memory ``ReplayStore`` with the claim-token semantics of SPEC §17.1.
 public final class MemoryReplayStore: ReplayStore {
-    private let consumed = Mutex([String: String]())
+    struct State {
+        var claims: [String: String] = [:]
+        var inFlight: [String: Set<ReplayClaim>] = [:]
+        var inDoubt: [String: Set<ReplayClaim>] = [:]
+        var failing = false
+    }
+
+    private let state = Mutex(State())
     public init() {}
 
-    public func consume(_ fingerprint: String, executionID: String, at: Timestamp) async throws(ParmanaError) -> ReplayOutcome {
-        consumed.withLock { c in
-            if let existing = c[fingerprint] { return .replay(executionID: existing) }
-            c[fingerprint] = executionID
+    /// Makes every call fail (tests).
+    public func setFailing(_ on: Bool) { state.withLock { $0.failing = on } }
+
+    private func locked<T>(_ body: (inout State) -> T) throws(StoreError) -> T {
+        try state.withLock { (s) throws(StoreError) -> T in
+            if s.failing { throw StoreError.unavailable("the memory replay store is set to fail") }
+            return body(&s)
+        }
+    }
+
+    public func consume(_ claim: ReplayClaim) async throws(StoreError) -> ReplayOutcome {
+        try locked { s in
+            if let token = s.claims[claim.fingerprint], let existing = ReplayClaim(fingerprint: claim.fingerprint, token: token) {
+                return .replay(executionID: existing.executionID, nodeID: existing.nodeID)
+            }
+            s.claims[claim.fingerprint] = claim.token
+            s.inFlight[claim.nodeID, default: []].insert(claim)
             return .consumed
         }
     }
+
+    public func release(_ claim: ReplayClaim) async throws(StoreError) {
+        try locked { s in
+            if s.claims[claim.fingerprint] == claim.token { s.claims[claim.fingerprint] = nil }
+            s.inFlight[claim.nodeID]?.remove(claim)
+            s.inDoubt[claim.nodeID]?.remove(claim)
+        }
+    }
+
+    public func settle(_ claim: ReplayClaim) async throws(StoreError) {
+        try locked { s in
+            s.inFlight[claim.nodeID]?.remove(claim)
+            s.inDoubt[claim.nodeID]?.remove(claim)
+        }
+    }
+
+    public func markInDoubt(_ claim: ReplayClaim) async throws(StoreError) {
+        try locked { s in
+            s.inFlight[claim.nodeID]?.remove(claim)
+            s.inDoubt[claim.nodeID, default: []].insert(claim)
+        }
+    }
+
+    public func inDoubt(node: String, includeInFlight: Bool) async throws(StoreError) -> [ReplayClaim] {
+        try locked { s in
+            var out = s.inDoubt[node] ?? []
+            if includeInFlight { out.formUnion(s.inFlight[node] ?? []) }
+            return out.sorted { $0.fingerprint < $1.fingerprint }
+        }
+    }
+
+    public func claim(of fingerprint: String) async throws(StoreError) -> ReplayClaim? {
+        try locked { s in s.claims[fingerprint].flatMap { ReplayClaim(fingerprint: fingerprint, token: $0) } }
+    }
+
+    public func isHealthy() async -> Bool { state.withLock { !$0.failing } }
+    public func close() async {}
 }

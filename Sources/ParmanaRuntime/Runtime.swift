@@ -1,11 +1,21 @@
 import ParmanaCore
 import Synchronization
 
+/// Which signals the runtime keeps for approvers (SPEC §19.4).
+public enum RetainSignals: String, Sendable, CaseIterable {
+    /// Signals of executions that require an override, until resolved or expired (default).
+    case pending
+    /// Signals of every execution, for as long as the execution record.
+    case all
+    /// Never.
+    case none
+}
+
 /// Everything a runtime needs, passed in as values.
 public struct RuntimeConfiguration: Sendable {
     public var store: any EvidenceStore
     public var trust: TrustStore
-    /// Signs attestations (an `attestation` key).
+    /// Signs attestations and expiry records (an `attestation` key).
     public var signer: any Signer
     /// Signs checkpoints (a `checkpoint` key); nil if this runtime does not sign them.
     public var checkpointSigner: (any Signer)?
@@ -15,10 +25,15 @@ public struct RuntimeConfiguration: Sendable {
     public var manifest: Envelope
     public var parser: JSONParser
     public var logID: String
+    public var nodeID: String
+    public var retainSignals: RetainSignals
+    /// Longest wait between the log growing and a checkpoint covering it (SPEC §16.2).
+    public var checkpointIntervalSeconds: Int
 
     public init(store: any EvidenceStore, trust: TrustStore, signer: any Signer, checkpointSigner: (any Signer)? = nil,
                 clock: any Clock = SystemClock(), ids: any ExecutionIDs = RandomExecutionIDs(), manifest: Envelope,
-                parser: JSONParser = JSONParser(), logID: String = "parmana") {
+                parser: JSONParser = JSONParser(), logID: String = "parmana", nodeID: String? = nil,
+                retainSignals: RetainSignals = .pending, checkpointIntervalSeconds: Int = 10) {
         self.store = store
         self.trust = trust
         self.signer = signer
@@ -28,17 +43,23 @@ public struct RuntimeConfiguration: Sendable {
         self.manifest = manifest
         self.parser = parser
         self.logID = logID
+        self.nodeID = nodeID ?? logID
+        self.retainSignals = retainSignals
+        self.checkpointIntervalSeconds = checkpointIntervalSeconds
     }
 }
 
 /// The result of a governed decision (the 201 body of `POST /v1/decisions`).
 public struct DecisionResult: Sendable {
     public var executionID: String
+    /// The state the attestation carries (`completed` or `pending_override`).
     public var state: ExecutionState
     public var attestation: Envelope
     public var decision: Decision
     public var explanation: Explanation?
     public var seq: Int
+    /// True when an idempotent retry was answered with the original decision (SPEC §18).
+    public var idempotentReplay: Bool = false
 
     public var json: JSONValue {
         var o = JSONObject([
@@ -55,19 +76,26 @@ public struct OverrideResult: Sendable {
     public var executionID: String
     public var state: ExecutionState
     public var seq: Int
+    public var quorum: JSONValue
 
     public var json: JSONValue {
-        ["execution_id": .string(executionID), "execution_state": .string(state.rawValue), "seq": .number(Double(seq))]
+        ["execution_id": .string(executionID), "execution_state": .string(state.rawValue), "seq": .number(Double(seq)),
+         "quorum": quorum]
     }
 }
 
-/// The governance pipeline (SPEC §7, §8): decide, override, and the audit log's
-/// checkpoints and proofs. Errors are typed; statuses and exit codes are mapped at the edge.
+/// The governance pipeline (SPEC §7, §8, §16, §18, §19): decide, override, expire, and
+/// the audit log's checkpoints and proofs. Errors are typed; statuses and exit codes are
+/// mapped at the edge.
 public final class Runtime: Sendable {
     public let config: RuntimeConfiguration
     private let registry: Mutex<PolicyRegistry>
     /// `runtime_hash` of this runtime's manifest (SPEC §9), pinned in every attestation.
     public let runtimeHash: String
+    /// Idempotency keys being decided in this process (`request_in_progress`).
+    private let inFlightKeys = Mutex(Set<String>())
+    /// When the checkpointer will next run (for `not_yet_checkpointed`).
+    private let nextCheckpointDue = Mutex<Timestamp?>(nil)
 
     public init(_ config: RuntimeConfiguration, policies: PolicyRegistry = PolicyRegistry()) {
         self.config = config
@@ -77,12 +105,19 @@ public final class Runtime: Sendable {
 
     public var store: any EvidenceStore { config.store }
 
+    /// Runs a store call, mapping its failure to SPEC §13 (the one place, ``ParmanaError/init(_:)``).
+    @inline(__always)
+    func stored<T>(_ body: () async throws(StoreError) -> T) async throws(ParmanaError) -> T {
+        do { return try await body() } catch { throw ParmanaError(error) }
+    }
+
     /// Records `runtime_started` (when this runtime differs from the last one logged)
     /// and `policy_loaded` for every loaded policy not yet in the log.
     public func start() async throws(ParmanaError) {
-        let last = try await store.lastEntry(of: .runtimeStarted)
+        let last = try await stored { () throws(StoreError) in try await store.lastEvent(.runtimeStarted) }
         if last?.entry.recordHash != config.manifest.hash {
-            _ = try await store.append(kind: .runtimeStarted, record: config.manifest.json, at: config.clock.now())
+            let bytes = CanonicalJSON.bytes(config.manifest.json)
+            _ = try await stored { () throws(StoreError) in try await store.append(event: .runtimeStarted, record: bytes, at: config.clock.now()) }
         }
         for p in registry.withLock({ $0.all }) {
             try await logPolicy(p)
@@ -90,8 +125,11 @@ public final class Runtime: Sendable {
     }
 
     private func logPolicy(_ p: LoadedPolicy) async throws(ParmanaError) {
-        guard let env = p.envelope, try await !store.contains(recordHash: env.hash) else { return }
-        _ = try await store.append(kind: .policyLoaded, record: env.json, at: config.clock.now())
+        guard let env = p.envelope else { return }
+        let bytes = CanonicalJSON.bytes(env.json)
+        let hash = Hashing.sha256Hex(bytes)
+        guard try await !stored({ () throws(StoreError) in try await store.containsEvent(recordHash: hash) }) else { return }
+        _ = try await stored { () throws(StoreError) in try await store.append(event: .policyLoaded, record: bytes, at: config.clock.now()) }
     }
 
     /// Loads a policy (immutable per (policy_id, version)) and logs it.
@@ -110,48 +148,111 @@ public final class Runtime: Sendable {
 
     /// A governed decision on raw signal bytes (SPEC §7.1): parse, canonicalize,
     /// fingerprint, validate, evaluate, consume, sign, log, return.
-    public func decide(policyID: String, version: String? = nil, signals bytes: [UInt8], explain: Bool = false) async throws(ParmanaError) -> DecisionResult {
-        try await decide(policyID: policyID, version: version, signals: try config.parser.parse(bytes), explain: explain)
+    public func decide(policyID: String, version: String? = nil, signals bytes: [UInt8], explain: Bool = false,
+                       idempotencyKey: String? = nil) async throws(ParmanaError) -> DecisionResult {
+        try await decide(policyID: policyID, version: version, signals: try config.parser.parse(bytes), explain: explain,
+                         idempotencyKey: idempotencyKey)
     }
 
-    /// A governed decision on parsed signals.
-    public func decide(policyID: String, version: String? = nil, signals: JSONValue, explain: Bool = false) async throws(ParmanaError) -> DecisionResult {
-        let fingerprint = Hashing.fingerprint(signals)
+    /// A governed decision on parsed signals. With an `Idempotency-Key` (SPEC §18), a
+    /// retry of a decision already made returns it unchanged (nothing new is signed,
+    /// consumed or logged); the same key for another request is `idempotency_key_reused`;
+    /// the same key while the first is still being decided is `request_in_progress`.
+    public func decide(policyID: String, version: String? = nil, signals: JSONValue, explain: Bool = false,
+                       idempotencyKey: String? = nil) async throws(ParmanaError) -> DecisionResult {
+        let signalBytes = CanonicalJSON.bytes(signals)
+        let fingerprint = Hashing.sha256Hex(signalBytes)
         let loaded = try policy(policyID, version: version)
-        let decision: Decision
+        var idempotency: IdempotencyRecord?
+        if let key = idempotencyKey {
+            try Runtime.checkIdempotencyKey(key)
+            let record = IdempotencyRecord(key: key, requestHash: Runtime.requestHash(policyID: policyID, version: version,
+                                                                                      fingerprint: fingerprint, explain: explain),
+                                           executionID: "")
+            if let existing = try await stored({ () throws(StoreError) in try await store.idempotency(key) }) {
+                return try await idempotentReplay(existing, request: record, signals: signals, explain: explain)
+            }
+            guard inFlightKeys.withLock({ $0.insert(key).inserted }) else {
+                throw ParmanaError(.requestInProgress, "a request with Idempotency-Key \(key) is still being decided; retry shortly")
+            }
+            idempotency = record
+        }
+        defer { if let key = idempotencyKey, idempotency != nil { _ = inFlightKeys.withLock { $0.remove(key) } } }
+
+        var decision: Decision
         var explanation: Explanation?
         if explain {
-            let (d, e) = try loaded.compiled.explain(signals)
-            decision = d
-            explanation = e
+            (decision, explanation) = try loaded.compiled.explain(signals)
         } else {
             decision = try loaded.compiled.evaluate(signals)
         }
         let executionID = config.ids.next()
         let state: ExecutionState = decision.requiresOverride ? .pendingOverride : .completed
         let now = config.clock.now()
+        decision = loaded.compiled.attested(decision, issuedAt: now)
         let payload = AttestationPayload(
             executionID: executionID, executionFingerprint: fingerprint, policy: loaded.policy.reference,
             decision: decision, executionState: state, runtimeHash: runtimeHash, issuedAt: now, keyID: config.signer.keyID)
-        let payloadJSON = payload.json
         let payloadBytes = payload.canonicalBytes
         let signature: [UInt8]
         do {
             signature = try await config.signer.signature(for: payloadBytes)
+        } catch let e as SignerError {
+            throw ParmanaError(e)
         } catch {
-            throw ParmanaError(.storeUnavailable, "the signer failed: \(error)")
+            throw ParmanaError(SignerError("\(error)"))
         }
-        let attestation = Envelope(payload: payloadJSON, signature: signature)
         let canonical = Envelope.canonicalBytes(payloadBytes: payloadBytes, signature: signature)
-        switch try await store.commit(ExecutionCommit(executionID: executionID, fingerprint: fingerprint, attestation: attestation,
-                                                     state: state, at: now, canonicalBytes: canonical)) {
+        let retain = config.retainSignals == .all || (config.retainSignals == .pending && decision.requiresOverride)
+        idempotency?.executionID = executionID
+        let commit = ExecutionCommit(executionID: executionID, fingerprint: fingerprint, attestationBytes: canonical, state: state,
+                                     policyID: loaded.policy.policyID, expiresAt: decision.override?.expiresAt, at: now,
+                                     retainedSignals: retain ? signalBytes : nil, idempotency: idempotency)
+        switch try await stored({ () throws(StoreError) in try await store.commit(commit) }) {
         case .replay(let existing):
             // The signed attestation is discarded: it never leaves this process.
             throw Runtime.replay(fingerprint, existing)
+        case .idempotencyKeyBound(let existing):
+            return try await idempotentReplay(existing, request: idempotency!, signals: signals, explain: explain)
         case .committed(let seq):
-            return DecisionResult(executionID: executionID, state: state, attestation: attestation,
+            return DecisionResult(executionID: executionID, state: state, attestation: Envelope(payload: payload.json, signature: signature),
                                   decision: decision, explanation: explanation, seq: seq)
         }
+    }
+
+    /// An Idempotency-Key is 1–255 printable ASCII characters (SPEC §18).
+    static func checkIdempotencyKey(_ key: String) throws(ParmanaError) {
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E }) else {
+            throw ParmanaError(.invalidRequest, "an Idempotency-Key is 1 to 255 printable ASCII characters")
+        }
+    }
+
+    /// The identity of a request for idempotency: policy id, pinned version (or none),
+    /// fingerprint, and whether an explanation was asked for.
+    public static func requestHash(policyID: String, version: String?, fingerprint: String, explain: Bool) -> String {
+        Hashing.canonicalHash([
+            "policy_id": .string(policyID), "version": version.map { .string($0) } ?? .null,
+            "execution_fingerprint": .string(fingerprint), "explain": .bool(explain),
+        ])
+    }
+
+    /// The original decision for a retried Idempotency-Key, rebuilt from the log: the
+    /// same attestation and, when asked for, the same explanation (a pure function of
+    /// the policy and the signals, whose fingerprint matches).
+    func idempotentReplay(_ existing: IdempotencyRecord, request: IdempotencyRecord, signals: JSONValue,
+                          explain: Bool) async throws(ParmanaError) -> DecisionResult {
+        guard existing.requestHash == request.requestHash else {
+            throw ParmanaError(.idempotencyKeyReused, "Idempotency-Key \(request.key) was used for a different request (execution \(existing.executionID))")
+        }
+        let stored = try await execution(existing.executionID)
+        let a = stored.attestationPayload
+        var explanation: Explanation?
+        if explain {
+            let loaded = try policy(a.policy.policyID, version: a.policy.version)
+            explanation = try loaded.compiled.explain(signals).1
+        }
+        return DecisionResult(executionID: a.executionID, state: a.executionState, attestation: stored.attestation, decision: a.decision,
+                              explanation: explanation, seq: stored.lifecycle.seq, idempotentReplay: true)
     }
 
     static func replay(_ fingerprint: String, _ existing: String) -> ParmanaError {
@@ -160,97 +261,180 @@ public final class Runtime: Sendable {
         return e
     }
 
-    // MARK: override
+    // MARK: executions
 
-    /// The execution with this id, or `execution_not_found`.
-    public func execution(_ id: String) async throws(ParmanaError) -> ExecutionRecord {
-        guard let e = try await store.execution(id) else { throw ParmanaError(.executionNotFound, "no execution \(id)") }
-        return e
+    /// The execution with this id, rebuilt from its log records (`execution_not_found`;
+    /// `projection_mismatch` when the state the store serves disagrees with the log).
+    public func execution(_ id: String) async throws(ParmanaError) -> ExecutionView {
+        guard let s = try await stored({ () throws(StoreError) in try await store.execution(id) }) else {
+            throw ParmanaError(.executionNotFound, "no execution \(id)")
+        }
+        return try ExecutionView(s, policies: registry.withLock { $0 })
     }
 
-    /// Accepts an approver's signed override for a pending execution (SPEC §8).
+    /// Pending executions, oldest first (SPEC §15, §19.4).
+    public func pending(_ query: PendingQuery) async throws(ParmanaError) -> [ExecutionView] {
+        let rows = try await stored { () throws(StoreError) in try await store.pending(query) }
+        let reg = registry.withLock { $0 }
+        var out: [ExecutionView] = []
+        for s in rows { out.append(try ExecutionView(s, policies: reg)) }
+        return out
+    }
+
+    // MARK: override
+
+    /// Accepts an approver's signed override for a pending execution (SPEC §8, §19.2).
     public func override(_ bytes: [UInt8]) async throws(ParmanaError) -> OverrideResult {
         try await override(try config.parser.parse(bytes))
     }
 
     public func override(_ json: JSONValue) async throws(ParmanaError) -> OverrideResult {
         let (env, o) = try OverridePayload.envelope(json)
-        let exec = try await execution(o.executionID)
-        switch exec.state {
-        case .completed: throw ParmanaError(.notPending, "execution \(o.executionID) does not require an override")
-        case .overrideApproved, .overrideRejected:
-            throw ParmanaError(.overrideAlreadyResolved, "execution \(o.executionID) was already resolved (\(exec.state.rawValue))")
-        case .pendingOverride: break
+        let recordBytes = CanonicalJSON.bytes(env.json)
+        // A concurrent resolution makes the commit stale; decide again on the new state.
+        for _ in 0..<8 {
+            let view = try await execution(o.executionID)
+            let life = view.lifecycle
+            if let e = life.refusal(o) { throw e }
+            if let e = o.authorityError(env, trust: config.trust) { throw e }
+            let next = life.accepting(o, seq: 0)
+            let commit = ResolutionCommit(executionID: o.executionID, kind: .override, recordBytes: recordBytes,
+                                          basedOnResolutions: life.resolutionSeqs.count, newState: next.state, at: config.clock.now(),
+                                          dropRetainedSignals: next.state != .pendingOverride && config.retainSignals == .pending)
+            switch try await stored({ () throws(StoreError) in try await store.commit(commit) }) {
+            case .committed(let seq):
+                return OverrideResult(executionID: o.executionID, state: next.state, seq: seq, quorum: next.quorumJSON)
+            case .notFound: throw ParmanaError(.executionNotFound, "no execution \(o.executionID)")
+            case .stale: continue
+            }
         }
-        guard o.attestationHash == exec.attestationHash else {
-            throw ParmanaError(.attestationMismatch, "the override names attestation \(o.attestationHash), not \(exec.attestationHash)")
+        throw ParmanaError(.storeUnavailable, "execution \(o.executionID) kept changing while the override was recorded; retry")
+    }
+
+    // MARK: expiry
+
+    /// Appends a signed `parmana.expiry/v1` for every pending execution whose
+    /// `expires_at` is at or before `now` (SPEC §19.2); returns the executions expired.
+    @discardableResult
+    public func expireDue(now: Timestamp? = nil) async throws(ParmanaError) -> [String] {
+        let now = now ?? config.clock.now()
+        let due = try await stored { () throws(StoreError) in try await store.expiring(at: now, limit: 1000) }
+        var expired: [String] = []
+        for id in due {
+            let view = try await execution(id)
+            let life = view.lifecycle
+            guard life.isExpired(at: now) else { continue }
+            let payload = ExpiryPayload(executionID: id, attestationHash: life.attestationHash, expiredAt: now, keyID: config.signer.keyID)
+            let env: Envelope
+            do { env = try await config.signer.envelope(payload.json) } catch { throw ParmanaError(SignerError("\(error)")) }
+            let commit = ResolutionCommit(executionID: id, kind: .overrideExpired, recordBytes: CanonicalJSON.bytes(env.json),
+                                          basedOnResolutions: life.resolutionSeqs.count, newState: .overrideExpired, at: now,
+                                          dropRetainedSignals: config.retainSignals == .pending)
+            if case .committed = try await stored({ () throws(StoreError) in try await store.commit(commit) }) { expired.append(id) }
         }
-        if let e = o.authorityError(env, trust: config.trust) { throw e }
-        let newState: ExecutionState = o.resolution == .approve ? .overrideApproved : .overrideRejected
-        switch try await store.commit(OverrideCommit(executionID: o.executionID, override: env, newState: newState, at: config.clock.now())) {
-        case .committed(let seq): return OverrideResult(executionID: o.executionID, state: newState, seq: seq)
-        case .notFound: throw ParmanaError(.executionNotFound, "no execution \(o.executionID)")
-        case .notPending(let s):
-            if s == .completed { throw ParmanaError(.notPending, "execution \(o.executionID) does not require an override") }
-            throw ParmanaError(.overrideAlreadyResolved, "execution \(o.executionID) was already resolved (\(s.rawValue))")
-        }
+        return expired
     }
 
     // MARK: audit
 
-    /// Signs a checkpoint of the current log head and stores it.
+    /// The log's size and its entries `from...` (at most `limit`).
+    public func entries(from: Int, limit: Int) async throws(ParmanaError) -> (size: Int, entries: [AuditRecord]) {
+        let size = try await stored { () throws(StoreError) in try await store.size() }
+        let page = try await stored { () throws(StoreError) in try await store.entries(from: from, limit: limit) }
+        return (size, page)
+    }
+
+    /// Hashes of tree nodes as Core's proof math needs them (level 0: leaf hashes).
+    func treeNodes(_ ids: [MerkleNodeID]) async throws(ParmanaError) -> [MerkleNodeID: Merkle.Hash] {
+        let stored = try await stored { () throws(StoreError) in try await store.treeHashes(ids) }
+        var out: [MerkleNodeID: Merkle.Hash] = [:]
+        for (id, h) in stored { out[id] = id.level == 0 ? Merkle.leafHash(h) : h }
+        return out
+    }
+
+    /// Signs a checkpoint of the log's current head and stores it: O(log n) reads.
+    @discardableResult
     public func checkpoint() async throws(ParmanaError) -> Envelope {
         guard let signer = config.checkpointSigner else {
             throw ParmanaError(.invalidConfig, "this runtime has no checkpoint key")
         }
-        let entries = try await store.allEntries()
-        let hashes = entries.map(\.entry.entryHash)
-        let root = Merkle.root(hashes.map { Merkle.leafHash(entryHash: $0) })
-        let payload = CheckpointPayload(logID: config.logID, size: entries.count, rootHash: Hex.encode(root),
-                                        lastEntryHash: hashes.last ?? AuditEntry.genesisHash, issuedAt: config.clock.now(),
-                                        keyID: signer.keyID)
-        let env: Envelope
-        do { env = try await signer.envelope(payload.json) } catch {
-            throw ParmanaError(.storeUnavailable, "the checkpoint signer failed: \(error)")
+        let size = try await stored { () throws(StoreError) in try await store.size() }
+        let root = try await MerkleProofs.compute({ (f) throws(ParmanaError) in try MerkleProofs.root(size: size, fetch: f) }, fetch: treeNodes)
+        var last = AuditEntry.genesisHash
+        if size > 0 {
+            let leaf = MerkleNodeID(level: 0, index: size - 1)
+            guard let h = try await stored({ () throws(StoreError) in try await store.treeHashes([leaf]) })[leaf] else {
+                throw ParmanaError(.storeUnavailable, "the store has no entry \(size)")
+            }
+            last = Hex.encode(h)
         }
-        try await store.add(checkpoint: env)
+        let payload = CheckpointPayload(logID: config.logID, size: size, rootHash: Hex.encode(root), lastEntryHash: last,
+                                        issuedAt: config.clock.now(), keyID: signer.keyID)
+        let env: Envelope
+        do { env = try await signer.envelope(payload.json) } catch { throw ParmanaError(SignerError("checkpoint: \(error)")) }
+        try await stored { () throws(StoreError) in try await store.add(checkpoint: env) }
         return env
     }
 
-    /// The newest stored checkpoint, or a new one if none covers the log.
-    public func latestCheckpoint() async throws(ParmanaError) -> Envelope {
-        let size = try await store.size()
-        if let last = try await store.checkpoints().last, let cp = try? CheckpointPayload(json: last.payload), cp.size == size {
-            return last
-        }
+    /// Signs a checkpoint if the log has grown past the newest one (the checkpointer's
+    /// tick, SPEC §16.2); returns it, or nil when none was needed.
+    @discardableResult
+    public func checkpointIfBehind() async throws(ParmanaError) -> Envelope? {
+        guard config.checkpointSigner != nil else { return nil }
+        let size = try await stored { () throws(StoreError) in try await store.size() }
+        let latest = try await latestCheckpoint()
+        if let latest, let p = try? CheckpointPayload(json: latest.payload), p.size >= size { return nil }
         return try await checkpoint()
     }
 
-    /// Inclusion proof of entry `seq` against a checkpoint (the newest, made if needed).
-    public func inclusionProof(seq: Int, checkpoint: Envelope? = nil) async throws(ParmanaError) -> InclusionProof {
-        let cpEnv: Envelope
-        if let checkpoint { cpEnv = checkpoint } else { cpEnv = try await latestCheckpoint() }
-        let cp = try CheckpointPayload(json: cpEnv.payload)
-        guard seq >= 1, seq <= cp.size else { throw ParmanaError(.notFound, "entry \(seq) is not in the tree of size \(cp.size)") }
-        let entries = try await store.entries(from: 1, limit: cp.size)
-        let leaves = entries.map { Merkle.leafHash(entryHash: $0.entry.entryHash) }
-        return InclusionProof(leafIndex: seq - 1, treeSize: cp.size, entry: entries[seq - 1].entry,
-                              auditPath: Merkle.inclusionProof(seq - 1, leaves), checkpoint: cpEnv)
+    /// The checkpointer records when it will run next (for `not_yet_checkpointed`).
+    public func setNextCheckpointDue(_ t: Timestamp?) { nextCheckpointDue.withLock { $0 = t } }
+
+    /// The newest stored checkpoint. Never writes (SPEC §16.2).
+    public func latestCheckpoint() async throws(ParmanaError) -> Envelope? {
+        try await stored { () throws(StoreError) in try await store.latestCheckpoint() }
     }
 
-    /// Consistency proof from size `first` to size `second` (RFC 6962 §2.1.2).
+    /// Inclusion proof of entry `seq` against the newest checkpoint: O(log n) reads.
+    /// An entry newer than it is `not_yet_checkpointed`, naming when one is due.
+    public func inclusionProof(seq: Int) async throws(ParmanaError) -> InclusionProof {
+        let size = try await stored { () throws(StoreError) in try await store.size() }
+        guard seq >= 1, seq <= size else { throw ParmanaError(.notFound, "entry \(seq) is not in the log (size \(size))") }
+        guard let cpEnv = try await latestCheckpoint(), let cp = try? CheckpointPayload(json: cpEnv.payload), seq <= cp.size else {
+            let due = nextCheckpointDue.withLock { $0 }
+            var e = ParmanaError(.notYetCheckpointed, "entry \(seq) is newer than the newest checkpoint; "
+                + (due.map { "the next checkpoint is due by \($0)" } ?? "sign one with 'parmana audit checkpoint' or POST /v1/audit/checkpoints"))
+            if let due { e.details = [.init(pointer: "/next_checkpoint_due", message: due.description)] }
+            throw e
+        }
+        return try await inclusionProof(seq: seq, checkpoint: cpEnv, size: cp.size)
+    }
+
+    /// Inclusion proof of entry `seq` against a given checkpoint of `size`.
+    public func inclusionProof(seq: Int, checkpoint cpEnv: Envelope, size: Int) async throws(ParmanaError) -> InclusionProof {
+        let path = try await MerkleProofs.compute({ (f) throws(ParmanaError) in
+            try MerkleProofs.inclusionPath(index: seq - 1, size: size, fetch: f)
+        }, fetch: treeNodes)
+        guard let record = try await stored({ () throws(StoreError) in try await store.entries(from: seq, limit: 1) }).first else {
+            throw ParmanaError(.notFound, "entry \(seq) is not in the log")
+        }
+        return InclusionProof(leafIndex: seq - 1, treeSize: size, entry: record.entry, auditPath: path, checkpoint: cpEnv)
+    }
+
+    /// Consistency proof from size `first` to size `second` (RFC 6962 §2.1.2): O(log n).
     public func consistencyProof(first: Int, second: Int) async throws(ParmanaError) -> JSONValue {
-        let size = try await store.size()
+        let size = try await stored { () throws(StoreError) in try await store.size() }
         guard first >= 1, first <= second, second <= size else {
             throw ParmanaError(.invalidRequest, "need 1 ≤ first ≤ second ≤ \(size)")
         }
-        let entries = try await store.entries(from: 1, limit: second)
-        let leaves = entries.map { Merkle.leafHash(entryHash: $0.entry.entryHash) }
+        let (firstRoot, secondRoot, proof) = try await MerkleProofs.compute({ (f) throws(ParmanaError) in
+            (try MerkleProofs.root(size: first, fetch: f), try MerkleProofs.root(size: second, fetch: f),
+             try MerkleProofs.consistencyProof(first: first, second: second, fetch: f))
+        }, fetch: treeNodes)
         return [
             "first": .number(Double(first)), "second": .number(Double(second)),
-            "first_root": .string(Hex.encode(Merkle.root(leaves, 0..<first))),
-            "second_root": .string(Hex.encode(Merkle.root(leaves))),
-            "proof": .array(Merkle.consistencyProof(first, leaves).map { .string(Hex.encode($0)) }),
+            "first_root": .string(Hex.encode(firstRoot)), "second_root": .string(Hex.encode(secondRoot)),
+            "proof": .array(proof.map { .string(Hex.encode($0)) }),
         ]
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import GRDB
 import ParmanaCore
 import ParmanaRuntime
@@ -10,18 +11,19 @@ import Synchronization
 /// transaction. Concurrent writes are **group-committed**: callers queue their work,
 /// one writer drains the queue into a single transaction, and every caller resumes
 /// only after that transaction is durable. Durability costs one fsync per batch, not
-/// per decision.
+/// per decision. The chain head and Merkle frontier are read inside each transaction
+/// (``AuditChain``), never cached. The schema (``SQLiteSchema``) keeps each record once
+/// and every fixed-size hash as bytes.
 public final class SQLiteEvidenceStore: EvidenceStore {
     let pool: DatabasePool
     public let path: String
     private let queue = DispatchQueue(label: "parmana.sqlite.writer")
     private let pendingJobs = Mutex(Pending())
-    /// (seq, entry_hash) of the last entry; touched only on the writer queue.
-    nonisolated(unsafe) private var head: (seq: Int, entryHash: String)?
 
     struct Pending {
         var jobs: [Job] = []
         var running = false
+        var closed = false
         var transactions = 0
         var committedJobs = 0
     }
@@ -33,31 +35,34 @@ public final class SQLiteEvidenceStore: EvidenceStore {
 
     enum Work {
         case execution(ExecutionCommit)
-        case override(OverrideCommit)
-        case event(AuditKind, JSONValue, Timestamp)
+        case resolution(ResolutionCommit)
+        case event(AuditKind, [UInt8], Timestamp)
         case checkpoint(Envelope)
     }
 
     enum Outcome {
         case execution(ExecutionCommitOutcome)
-        case override(OverrideCommitOutcome)
+        case resolution(ResolutionCommitOutcome)
         case seq(Int)
         case done
     }
 
     struct Job {
         var work: Work
-        var complete: @Sendable (Result<Outcome, ParmanaError>) -> Void
+        var complete: @Sendable (Result<Outcome, StoreError>) -> Void
     }
 
     /// Largest number of jobs in one transaction.
     public let maxBatch = 512
 
-    /// Opens (creating if needed) the database at `path`.
-    public init(path: String) throws(ParmanaError) {
+    /// Opens (creating if needed) the database at `path`, migrating an older schema.
+    public init(path: String) throws(StoreError) {
         self.path = path
         var config = Configuration()
         config.prepareDatabase { db in
+            // 16 KiB pages: a log row (~800 bytes) packs with little waste. Takes effect only
+            // when the file is created (before WAL); older files keep their page size.
+            try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         config.busyMode = .timeout(10)
@@ -67,53 +72,29 @@ public final class SQLiteEvidenceStore: EvidenceStore {
             // attestation must not leave before its commit is on disk, so force FULL on
             // the (single, long-lived) writer connection.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-            try pool.write { db in try SQLiteEvidenceStore.migrate(db) }
-            head = try pool.read { db in try SQLiteEvidenceStore.readHead(db) }
+            try SQLiteSchema.migrator.migrate(pool)
         } catch {
-            throw ParmanaError(.storeUnavailable, "cannot open the SQLite store at \(path): \(error)")
+            throw StoreError.unavailable("cannot open the SQLite store at \(path): \(error)")
         }
-    }
-
-    /// The schema. Only two B-trees take a random key per decision (the replay record's
-    /// fingerprint and the execution id); the other lookups use partial indexes over the
-    /// few rows they serve, so a commit dirties few pages.
-    static func migrate(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS replay (
-                fingerprint TEXT PRIMARY KEY, execution_id TEXT NOT NULL, consumed_at TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS executions (
-                execution_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, attestation TEXT NOT NULL,
-                attestation_hash TEXT NOT NULL, state TEXT NOT NULL, override TEXT, seq INTEGER NOT NULL,
-                override_seq INTEGER);
-            DROP INDEX IF EXISTS executions_by_state;
-            CREATE INDEX IF NOT EXISTS pending_executions ON executions(execution_id) WHERE state = 'pending_override';
-            CREATE TABLE IF NOT EXISTS audit (
-                seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, execution_id TEXT, execution_fingerprint TEXT,
-                record_hash TEXT NOT NULL, prev_hash TEXT NOT NULL, recorded_at TEXT NOT NULL,
-                entry_hash TEXT NOT NULL, record TEXT NOT NULL);
-            DROP INDEX IF EXISTS audit_by_record_hash;
-            CREATE INDEX IF NOT EXISTS events_by_record_hash ON audit(record_hash) WHERE kind IN ('policy_loaded', 'runtime_started');
-            CREATE TABLE IF NOT EXISTS checkpoints (id INTEGER PRIMARY KEY AUTOINCREMENT, size INTEGER NOT NULL, envelope TEXT NOT NULL);
-            """)
-    }
-
-    static func readHead(_ db: Database) throws -> (seq: Int, entryHash: String)? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT seq, entry_hash FROM audit ORDER BY seq DESC LIMIT 1") else { return nil }
-        return (seq: row["seq"], entryHash: row["entry_hash"])
     }
 
     // MARK: group commit
 
-    private func submit(_ work: Work) async throws(ParmanaError) -> Outcome {
-        let result: Result<Outcome, ParmanaError> = await withCheckedContinuation { cont in
+    private func submit(_ work: Work) async throws(StoreError) -> Outcome {
+        let result: Result<Outcome, StoreError> = await withCheckedContinuation { cont in
             let job = Job(work: work) { cont.resume(returning: $0) }
-            let start = pendingJobs.withLock { p -> Bool in
+            let start = pendingJobs.withLock { p -> Bool? in
+                if p.closed { return nil }
                 p.jobs.append(job)
                 if p.running { return false }
                 p.running = true
                 return true
             }
-            if start { queue.async { self.drain() } }
+            switch start {
+            case nil: job.complete(.failure(.unavailable("the SQLite store is closed")))
+            case true?: queue.async { self.drain() }
+            case false?: break
+            }
         }
         return try result.get()
     }
@@ -134,192 +115,151 @@ public final class SQLiteEvidenceStore: EvidenceStore {
     /// One transaction for the whole batch; callers resume after COMMIT (durable).
     private func run(_ batch: [Job]) {
         var outcomes: [Outcome] = []
-        var h = head
         do {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    for job in batch { outcomes.append(try apply(job.work, db, &h)) }
+                    outcomes = []
+                    var writer = SQLiteLogWriter(db: db, chain: try SQLiteLogWriter.resume(db))
+                    for job in batch { outcomes.append(try writer.apply(job.work)) }
                     return .commit
                 }
             }
-            head = h
             pendingJobs.withLock {
                 $0.transactions += 1
                 $0.committedJobs += batch.count
             }
             for (job, o) in zip(batch, outcomes) { job.complete(.success(o)) }
         } catch {
-            head = try? pool.read { db in try SQLiteEvidenceStore.readHead(db) }
-            let e = ParmanaError(.storeUnavailable, "the SQLite store could not commit: \(error)")
+            // The transaction rolled back: nothing of the batch is in the database.
+            let e = StoreError.unavailable("the SQLite store could not commit: \(error)")
             for job in batch { job.complete(.failure(e)) }
         }
     }
 
-    private func appendEntry(_ db: Database, _ h: inout (seq: Int, entryHash: String)?, kind: AuditKind, executionID: String?,
-                             fingerprint: String?, record: JSONValue, at: Timestamp) throws -> Int {
-        let bytes = CanonicalJSON.bytes(record)
-        return try appendEntry(db, &h, kind: kind, executionID: executionID, fingerprint: fingerprint,
-                               recordText: String(decoding: bytes, as: UTF8.self), recordHash: Hashing.sha256Hex(bytes), at: at)
-    }
+    // MARK: EvidenceStore writes
 
-    private func appendEntry(_ db: Database, _ h: inout (seq: Int, entryHash: String)?, kind: AuditKind, executionID: String?,
-                             fingerprint: String?, recordText: String, recordHash: String, at: Timestamp) throws -> Int {
-        let e = AuditEntry.next(after: h, kind: kind, executionID: executionID, executionFingerprint: fingerprint, recordHash: recordHash, at: at)
-        let hash = e.entryHash
-        try db.cachedStatement(sql: """
-                INSERT INTO audit (seq, kind, execution_id, execution_fingerprint, record_hash, prev_hash, recorded_at, entry_hash, record)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [e.seq, e.kind.rawValue, e.executionID, e.executionFingerprint, e.recordHash, e.prevHash,
-                        e.recordedAt.description, hash, recordText])
-        h = (seq: e.seq, entryHash: hash)
-        return e.seq
-    }
-
-    private func apply(_ work: Work, _ db: Database, _ h: inout (seq: Int, entryHash: String)?) throws -> Outcome {
-        switch work {
-        case .execution(let c):
-            try db.cachedStatement(sql: "INSERT INTO replay (fingerprint, execution_id, consumed_at) VALUES (?, ?, ?) ON CONFLICT(fingerprint) DO NOTHING").execute(
-                arguments: [c.fingerprint, c.executionID, c.at.description])
-            if db.changesCount == 0 {
-                let existing = try String.fetchOne(db, sql: "SELECT execution_id FROM replay WHERE fingerprint = ?", arguments: [c.fingerprint]) ?? "?"
-                return .execution(.replay(executionID: existing))
-            }
-            let text = String(decoding: c.attestationBytes, as: UTF8.self)
-            let seq = try appendEntry(db, &h, kind: .execution, executionID: c.executionID, fingerprint: c.fingerprint,
-                                      recordText: text, recordHash: c.attestationHash, at: c.at)
-            try db.cachedStatement(
-                sql: "INSERT INTO executions (execution_id, fingerprint, attestation, attestation_hash, state, seq) VALUES (?, ?, ?, ?, ?, ?)").execute(
-                arguments: [c.executionID, c.fingerprint, text, c.attestationHash, c.state.rawValue, seq])
-            return .execution(.committed(seq: seq))
-        case .override(let c):
-            guard let row = try Row.fetchOne(db, sql: "SELECT state, fingerprint FROM executions WHERE execution_id = ?", arguments: [c.executionID]) else {
-                return .override(.notFound)
-            }
-            let state = ExecutionState(rawValue: row["state"]) ?? .completed
-            guard state == .pendingOverride else { return .override(.notPending(state)) }
-            let record = c.override.json
-            let seq = try appendEntry(db, &h, kind: .override, executionID: c.executionID, fingerprint: row["fingerprint"], record: record, at: c.at)
-            try db.cachedStatement(sql: "UPDATE executions SET state = ?, override = ?, override_seq = ? WHERE execution_id = ?").execute(
-                arguments: [c.newState.rawValue, CanonicalJSON.string(record), seq, c.executionID])
-            return .override(.committed(seq: seq))
-        case .event(let kind, let record, let at):
-            return .seq(try appendEntry(db, &h, kind: kind, executionID: nil, fingerprint: nil, record: record, at: at))
-        case .checkpoint(let env):
-            let size = (try? CheckpointPayload(json: env.payload).size) ?? 0
-            try db.cachedStatement(sql: "INSERT INTO checkpoints (size, envelope) VALUES (?, ?)").execute(
-                arguments: [size, CanonicalJSON.string(env.json)])
-            return .done
-        }
-    }
-
-    // MARK: EvidenceStore
-
-    public func commit(_ c: ExecutionCommit) async throws(ParmanaError) -> ExecutionCommitOutcome {
-        guard case .execution(let o) = try await submit(.execution(c)) else { throw ParmanaError(.storeUnavailable, "unexpected outcome") }
+    public func commit(_ c: ExecutionCommit) async throws(StoreError) -> ExecutionCommitOutcome {
+        guard case .execution(let o) = try await submit(.execution(c)) else { throw StoreError.corrupt("unexpected outcome") }
         return o
     }
 
-    public func commit(_ c: OverrideCommit) async throws(ParmanaError) -> OverrideCommitOutcome {
-        guard case .override(let o) = try await submit(.override(c)) else { throw ParmanaError(.storeUnavailable, "unexpected outcome") }
+    public func commit(_ c: ResolutionCommit) async throws(StoreError) -> ResolutionCommitOutcome {
+        guard case .resolution(let o) = try await submit(.resolution(c)) else { throw StoreError.corrupt("unexpected outcome") }
         return o
     }
 
-    public func append(kind: AuditKind, record: JSONValue, at: Timestamp) async throws(ParmanaError) -> Int {
-        guard case .seq(let s) = try await submit(.event(kind, record, at)) else { throw ParmanaError(.storeUnavailable, "unexpected outcome") }
+    public func append(event kind: AuditKind, record: [UInt8], at: Timestamp) async throws(StoreError) -> Int {
+        guard case .seq(let s) = try await submit(.event(kind, record, at)) else { throw StoreError.corrupt("unexpected outcome") }
         return s
     }
 
-    public func add(checkpoint: Envelope) async throws(ParmanaError) {
+    public func add(checkpoint: Envelope) async throws(StoreError) {
         _ = try await submit(.checkpoint(checkpoint))
     }
 
-    private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(ParmanaError) -> T {
+    // MARK: reads
+
+    private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(StoreError) -> T {
         do {
             return try await pool.read(body)
-        } catch let e as ParmanaError {
+        } catch let e as StoreError {
             throw e
         } catch {
-            throw ParmanaError(.storeUnavailable, "the SQLite store could not be read: \(error)")
+            throw StoreError.unavailable("the SQLite store could not be read: \(error)")
         }
     }
 
-    static func parse(_ text: String) throws -> JSONValue {
-        try JSONParser(maxBytes: 64 << 20).parse(Array(text.utf8))
+    public func size() async throws(StoreError) -> Int {
+        try await read { db in try SQLiteRows.size(db) }
     }
 
-    static func executionRecord(_ row: Row) throws -> ExecutionRecord {
-        let overrideText: String? = row["override"]
-        return ExecutionRecord(
-            executionID: row["execution_id"], fingerprint: row["fingerprint"],
-            attestation: try Envelope(json: try parse(row["attestation"])), attestationHash: row["attestation_hash"],
-            state: ExecutionState(rawValue: row["state"]) ?? .completed,
-            override: try overrideText.map { try Envelope(json: try parse($0)) }, seq: row["seq"], overrideSeq: row["override_seq"])
+    public func entries(from seq: Int, limit: Int) async throws(StoreError) -> [AuditRecord] {
+        try await read { db in try SQLiteRows.entries(db, from: seq, limit: limit) }
     }
 
-    public func execution(_ id: String) async throws(ParmanaError) -> ExecutionRecord? {
+    public func treeHashes(_ ids: [MerkleNodeID]) async throws(StoreError) -> [MerkleNodeID: [UInt8]] {
+        try await read { db in try SQLiteRows.treeHashes(db, ids) }
+    }
+
+    public func latestCheckpoint() async throws(StoreError) -> Envelope? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE execution_id = ?", arguments: [id]).map(SQLiteEvidenceStore.executionRecord)
+            try SQLiteBytes.one(db, "SELECT envelope FROM checkpoints ORDER BY size DESC LIMIT 1").map(SQLiteRows.envelope)
         }
     }
 
-    public func consumer(of fingerprint: String) async throws(ParmanaError) -> String? {
-        try await read { db in try String.fetchOne(db, sql: "SELECT execution_id FROM replay WHERE fingerprint = ?", arguments: [fingerprint]) }
+    public func checkpoints() async throws(StoreError) -> [Envelope] {
+        try await read { db in try SQLiteBytes.all(db, "SELECT envelope FROM checkpoints ORDER BY size").map(SQLiteRows.envelope) }
     }
 
-    public func pending(limit: Int, after: String?) async throws(ParmanaError) -> [ExecutionRecord] {
+    public func lastEvent(_ kind: AuditKind) async throws(StoreError) -> AuditRecord? {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM executions WHERE state = 'pending_override' AND execution_id > ? ORDER BY execution_id LIMIT ?",
-                             arguments: [after ?? "", limit]).map(SQLiteEvidenceStore.executionRecord)
+            guard let seq = try Int.fetchOne(db, sql: "SELECT seq FROM entries WHERE kind IN (3, 4) AND kind = ? ORDER BY seq DESC LIMIT 1",
+                                             arguments: [SQLiteSchema.kindCode(kind)]) else { return nil }
+            return try SQLiteRows.entries(db, from: seq, limit: 1).first
         }
     }
 
-    static func auditRecord(_ row: Row) throws -> AuditRecord {
-        let kind = AuditKind(rawValue: row["kind"]) ?? .execution
-        let recordedAt: String = row["recorded_at"]
-        let entry = AuditEntry(seq: row["seq"], kind: kind, executionID: row["execution_id"], executionFingerprint: row["execution_fingerprint"],
-                               recordHash: row["record_hash"], prevHash: row["prev_hash"],
-                               recordedAt: Timestamp(recordedAt) ?? Timestamp(millisecondsSinceEpoch: 0))
-        return AuditRecord(entry: entry, record: try parse(row["record"]))
-    }
-
-    public func entries(from seq: Int, limit: Int) async throws(ParmanaError) -> [AuditRecord] {
+    public func containsEvent(recordHash: String) async throws(StoreError) -> Bool {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?", arguments: [seq, limit]).map(SQLiteEvidenceStore.auditRecord)
+            let records = try SQLiteBytes.all(db, "SELECT record FROM entries WHERE kind IN (3, 4)")
+            return records.contains { Hashing.sha256Hex($0) == recordHash }
         }
     }
 
-    public func size() async throws(ParmanaError) -> Int {
-        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") ?? 0 }
+    public func execution(_ id: String) async throws(StoreError) -> StoredExecution? {
+        try await read { db in try SQLiteRows.execution(db, id) }
     }
 
-    public func lastEntry(of kind: AuditKind) async throws(ParmanaError) -> AuditRecord? {
+    public func consumer(of fingerprint: String) async throws(StoreError) -> String? {
+        guard let fp = Hex.decode(fingerprint), fp.count == 32 else { return nil }
+        return try await read { db in
+            guard let seq = try Int.fetchOne(db, sql: "SELECT seq FROM replay WHERE fingerprint = ?", arguments: [Data(fp)]),
+                  let record = try SQLiteBytes.one(db, "SELECT record FROM entries WHERE seq = ?", [seq]) else { return nil }
+            return SQLiteRows.attestationFields(record).executionID
+        }
+    }
+
+    public func pending(_ q: PendingQuery) async throws(StoreError) -> [StoredExecution] {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM audit WHERE kind = ? ORDER BY seq DESC LIMIT 1", arguments: [kind.rawValue]).map(SQLiteEvidenceStore.auditRecord)
+            let ids: [[UInt8]]
+            if let policy = q.policyID {
+                ids = try SQLiteBytes.all(db, "SELECT execution_id FROM pending WHERE seq > ? AND policy_id = ? ORDER BY seq LIMIT ?",
+                                          [q.afterSeq, policy, q.limit])
+            } else {
+                ids = try SQLiteBytes.all(db, "SELECT execution_id FROM pending WHERE seq > ? ORDER BY seq LIMIT ?", [q.afterSeq, q.limit])
+            }
+            return try ids.compactMap { try SQLiteRows.execution(db, SQLiteSchema.uuidString($0)) }
         }
     }
 
-    public func contains(recordHash: String) async throws(ParmanaError) -> Bool {
+    public func expiring(at time: Timestamp, limit: Int) async throws(StoreError) -> [String] {
         try await read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM audit WHERE record_hash = ? AND kind IN ('policy_loaded', 'runtime_started'))",
-                              arguments: [recordHash]) ?? false
+            try SQLiteBytes.all(db, "SELECT execution_id FROM pending WHERE expires_at <= ? ORDER BY seq LIMIT ?",
+                                [time.millisecondsSinceEpoch, limit]).map(SQLiteSchema.uuidString)
         }
     }
 
-    public func checkpoints() async throws(ParmanaError) -> [Envelope] {
+    public func idempotency(_ key: String) async throws(StoreError) -> IdempotencyRecord? {
         try await read { db in
-            try String.fetchAll(db, sql: "SELECT envelope FROM checkpoints ORDER BY id").map { try Envelope(json: try SQLiteEvidenceStore.parse($0)) }
+            guard let row = try Row.fetchOne(db, sql: "SELECT request_hash, execution_id FROM idempotency WHERE key = ?", arguments: [key]) else {
+                return nil
+            }
+            let hash = SQLiteBytes.column(row, "request_hash"), id = SQLiteBytes.column(row, "execution_id")
+            return IdempotencyRecord(key: key, requestHash: Hex.encode(hash), executionID: SQLiteSchema.uuidString(id))
         }
+    }
+
+    public func projectionRows() async throws(StoreError) -> [ProjectionRow] {
+        try await read { db in try SQLiteRows.projection(db) }
     }
 
     public func isHealthy() async -> Bool {
         (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
 
-    /// Waits for queued writes, then closes the database.
+    /// Waits for queued writes, refuses new ones, then closes the database.
     public func close() async {
-        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
-            queue.async { cont.resume() }
-        }
+        pendingJobs.withLock { $0.closed = true }
         while pendingJobs.withLock({ $0.running || !$0.jobs.isEmpty }) {
             await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in queue.async { cont.resume() } }
         }
@@ -332,40 +272,9 @@ public final class SQLiteEvidenceStore: EvidenceStore {
             (try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1, try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?")
         }
     }
-}
 
-/// A standalone SQLite ``ReplayStore`` (its own table in the same kind of file).
-public final class SQLiteReplayStore: ReplayStore {
-    let queue: DatabaseQueue
-
-    public init(path: String) throws(ParmanaError) {
-        var config = Configuration()
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        // (A DatabaseQueue does not touch `synchronous`; FULL stays in force.)
-        config.busyMode = .timeout(10)
-        do {
-            queue = try DatabaseQueue(path: path, configuration: config)
-            try queue.write { db in
-                try db.execute(sql: "CREATE TABLE IF NOT EXISTS replay (fingerprint TEXT PRIMARY KEY, execution_id TEXT NOT NULL, consumed_at TEXT NOT NULL)")
-            }
-        } catch {
-            throw ParmanaError(.storeUnavailable, "cannot open the SQLite replay store at \(path): \(error)")
-        }
-    }
-
-    public func consume(_ fingerprint: String, executionID: String, at: Timestamp) async throws(ParmanaError) -> ReplayOutcome {
-        do {
-            return try await queue.write { db -> ReplayOutcome in
-                try db.execute(sql: "INSERT INTO replay (fingerprint, execution_id, consumed_at) VALUES (?, ?, ?) ON CONFLICT(fingerprint) DO NOTHING",
-                               arguments: [fingerprint, executionID, at.description])
-                if db.changesCount == 1 { return .consumed }
-                return .replay(executionID: try String.fetchOne(db, sql: "SELECT execution_id FROM replay WHERE fingerprint = ?", arguments: [fingerprint]) ?? "?")
-            }
-        } catch {
-            throw ParmanaError(.storeUnavailable, "the SQLite replay store failed: \(error)")
-        }
+    /// Moves the WAL into the database file and truncates it (for size measurements).
+    public func checkpointWAL() throws {
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 }

@@ -25,7 +25,7 @@ public struct RuntimeHarness: Sendable {
         try registry.add(policy)
         runtime = Runtime(RuntimeConfiguration(
             store: store, trust: fixture.trust, signer: fixture.attestationKey, checkpointSigner: fixture.checkpointKey,
-            clock: clock, ids: SequentialExecutionIDs(), manifest: fixture.manifest, logID: "test-log"), policies: registry)
+            clock: clock, ids: SequentialExecutionIDs(), manifest: fixture.manifest, logID: "test"), policies: registry)
         try await runtime.start()
     }
 

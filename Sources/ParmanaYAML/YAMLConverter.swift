@@ -61,20 +61,27 @@ public enum YAMLConverter {
             do { _ = try JSONParser().parse(t) } catch where error.code == .numberOutOfRange {
                 throw ParmanaError(error.code, "line \(line): \(pointer.isEmpty ? "/" : pointer): \(error.message)")
             } catch {}
-            if looksNumeric(lower) {
+            if looksNumeric(t) {
                 throw fail(line, pointer, "'\(t)' is not a JSON number (YAML would read it as one); write it in JSON form, or quote it for a string")
             }
         }
         return .string(t)
     }
 
-    /// Whether YAML 1.1 or 1.2 would resolve a plain scalar to a number.
+    /// Whether YAML 1.1 or YAML 1.2 (core schema) would resolve a plain scalar to a
+    /// number: the union of both versions' forms, case-sensitive as the specs are.
     static func looksNumeric(_ t: String) -> Bool {
         let patterns = [
-            #"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$"#,  // decimal, 1_000, 012
-            #"^[-+]?0(x[0-9a-fA-F_]+|o?[0-7_]+|b[01_]+)$"#,                    // hex, octal, binary
-            #"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$"#,                  // sexagesimal 1:30
+            // YAML 1.2 core: int, octal, hex, float, inf, nan
+            #"^[-+]?[0-9]+$"#, #"^0o[0-7]+$"#, #"^0x[0-9a-fA-F]+$"#,
+            #"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$"#,
             #"^[-+]?\.(inf|Inf|INF)$"#, #"^\.(nan|NaN|NAN)$"#,
+            // YAML 1.1: binary, octal (leading 0), decimal and hex with _, sexagesimal, floats with _
+            #"^[-+]?0b[0-1_]+$"#, #"^[-+]?0[0-7_]+$"#, #"^[-+]?(0|[1-9][0-9_]*)$"#, #"^[-+]?0x[0-9a-fA-F_]+$"#,
+            #"^[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+$"#,
+            // (floats as PyYAML's resolver reads them: one dot, so 1.0.0 stays a string)
+            #"^[-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)?$"#, #"^\.[0-9][0-9_]*([eE][-+][0-9]+)?$"#,
+            #"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*$"#,
         ]
         return patterns.contains { t.wholeMatch(of: try! Regex($0)) != nil }
     }
@@ -93,6 +100,8 @@ public enum YAMLConverter {
             case "false": return .bool(false)
             default: throw fail(line, pointer, "'\(t)' is not a boolean (!!bool takes true or false)")
             }
+        case coreTag + "int" where t.wholeMatch(of: try! Regex(#"^-?(0|[1-9][0-9]*)$"#)) == nil:
+            throw fail(line, pointer, "'\(t)' is not an integer in JSON form (!!int takes digits only)")
         case coreTag + "int", coreTag + "float":
             let v: JSONValue
             do { v = try JSONParser().parse(t) } catch where error.code == .numberOutOfRange {
@@ -103,9 +112,7 @@ public enum YAMLConverter {
             guard case .number(let d) = v, t.utf8.first != UInt8(ascii: " ") else {
                 throw fail(line, pointer, "'\(t)' is not a number in JSON form")
             }
-            if tag == coreTag + "int", d.rounded(.towardZero) != d {
-                throw fail(line, pointer, "'\(t)' is not an integer")
-            }
+            _ = d
             return v
         default:
             throw fail(line, pointer, "the tag \(shortTag(tag)) is not allowed on a scalar; only the core tags !!str, !!int, !!float, !!bool, !!null are")
@@ -263,7 +270,12 @@ private struct EventReader {
                 switch event.type {
                 case YAML_STREAM_START_EVENT: located = .streamStart
                 case YAML_STREAM_END_EVENT: located = .streamEnd
-                case YAML_DOCUMENT_START_EVENT: located = .documentStart
+                case YAML_DOCUMENT_START_EVENT:
+                    if let v = event.data.document_start.version_directive, v.pointee.major != 1 || v.pointee.minor != 2 {
+                        failure = ParmanaError(.invalidYAML, "line \(line): %YAML \(v.pointee.major).\(v.pointee.minor): only YAML 1.2 is read (a 1.1 document could mean something else); remove the directive")
+                        return
+                    }
+                    located = .documentStart
                 case YAML_DOCUMENT_END_EVENT: located = .documentEnd
                 case YAML_ALIAS_EVENT: located = .alias
                 case YAML_SCALAR_EVENT:

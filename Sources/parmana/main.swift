@@ -1,5 +1,6 @@
 import Foundation
 import ParmanaCLI
+import ParmanaWorkspace
 
 // The only place that reads the environment.
 let environment = ProcessInfo.processInfo.environment

@@ -1,6 +1,7 @@
 import Foundation
 @testable import ParmanaCLI
 import ParmanaCore
+import ParmanaWorkspace
 import ParmanaTesting
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import ParmanaCore
+import ParmanaWorkspace
 import ParmanaTesting
 import Testing
 

@@ -93,7 +93,7 @@ import Testing
             #expect(notFound.errorCode == "not_found")
         }
         // Nothing was consumed or logged by any of them.
-        #expect(try await f.store.pending(limit: 10, after: nil).isEmpty)
+        #expect(try await f.store.pending(PendingQuery()).isEmpty)
         #expect(try await f.store.allEntries().allSatisfy { $0.entry.kind != .execution })
     }
 
@@ -174,7 +174,9 @@ import Testing
             #expect(e["attestation"] == attestation.json)
             #expect(e["attestation_hash"]?.stringValue == attestation.hash)
             #expect(e["overrides"]?.arrayValue?.count == 1)
-            #expect(e["override_seq"]?.numberValue != nil)
+            #expect(e["override_seqs"]?.arrayValue?.count == 1)
+            #expect(e["quorum"]?["approvals"] == 1 && e["quorum"]?["required"] == 1)
+            #expect(e["server_time"]?.stringValue != nil)
             let missing = try await client.execute(uri: "/v1/executions/nope", method: .get, headers: APIFixture.auth(.read))
             #expect(missing.status == .notFound)
             #expect(missing.errorCode == "execution_not_found")
@@ -277,8 +279,19 @@ import Testing
                 ids.append(try #require(r.json["execution_id"]?.stringValue))
             }
             let size = try await f.store.size()
+            // A GET never writes: with no checkpoint yet, it says so.
+            let none = try await client.execute(uri: "/v1/audit/checkpoint", method: .get, headers: APIFixture.auth(.read))
+            #expect(none.status == .conflict && none.errorCode == "not_yet_checkpointed")
+            let early = try await client.execute(uri: "/v1/audit/proofs/inclusion?seq=3", method: .get, headers: APIFixture.auth(.read))
+            #expect(early.status == .conflict && early.errorCode == "not_yet_checkpointed")
+            #expect(try await f.store.checkpoints().isEmpty)
+            let signed = try await client.execute(uri: "/v1/audit/checkpoints", method: .post, headers: APIFixture.auth(.read))
+            #expect(signed.status == .forbidden)
+            let made = try await client.execute(uri: "/v1/audit/checkpoints", method: .post, headers: APIFixture.auth(.admin))
+            #expect(made.status == .created)
             let cp = try await client.execute(uri: "/v1/audit/checkpoint", method: .get, headers: APIFixture.auth(.read))
             #expect(cp.status == .ok)
+            #expect(try cp.json == made.json)
             let checkpoint = try CheckpointPayload(json: try #require(try cp.json["payload"]))
             #expect(checkpoint.size == size)
 
@@ -294,7 +307,7 @@ import Testing
             let exec = try #require(try await f.store.execution(ids[2]))
             let verified = try await client.execute(
                 uri: "/v1/verify", method: .post, headers: APIFixture.auth(.read),
-                body: APIFixture.body(["attestation": exec.attestation.json, "proof": try proof.json]))
+                body: APIFixture.body(["attestation": exec.attestation.record, "proof": try proof.json]))
             #expect(try verified.json["checks"]?["audit_included"] == .bool(true))
             #expect(try verified.json["valid"] == .bool(true))
 
@@ -351,13 +364,19 @@ import Testing
                 let parts = route.split(separator: " ")
                 let method: HTTPRequest.Method = parts[0] == "GET" ? .get : .post
                 let uri = String(parts[1]).replacingOccurrences(of: "{id}", with: "x").replacingOccurrences(of: "{version}", with: "1.0.0")
+                    .replacingOccurrences(of: "/console/vectors/{file}", with: "/console/vectors/numbers.txt")
+                    .replacingOccurrences(of: "{file}", with: "app.js")
                 let body = method == .post ? ByteBuffer(string: "{}") : nil
                 func status(_ headers: HTTPFields) async throws -> TestResponse {
                     try await client.execute(uri: uri, method: method, headers: headers, body: body)
                 }
                 guard let required else {
                     let r = try await status([:])
-                    #expect(r.status == .ok, "\(route) is open")
+                    switch route {
+                    case "GET /console": #expect(r.status == .permanentRedirect, "\(route) redirects to /console/")
+                    case "GET /console/vectors/{file}": #expect(r.status == .notFound, "\(route) serves nothing unless configured")
+                    default: #expect(r.status == .ok, "\(route) is open")
+                    }
                     continue
                 }
                 let none = try await status([:])

@@ -7,6 +7,7 @@ import ParmanaCore
 import ParmanaHTTP
 import ParmanaRuntime
 import ParmanaSQLite
+import ParmanaWorkspace
 import ParmanaTesting
 import Synchronization
 import Testing
@@ -89,7 +90,9 @@ import Testing
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await server.run(control: control) { address in portSink.yield(address?.port ?? 0) }
+                try await server.run(services: [StoreService(store: gated, logger: f.logger)], control: control) { address in
+                    portSink.yield(address?.port ?? 0)
+                }
             }
             var it = ports.makeAsyncIterator()
             let port = try #require(await it.next())
@@ -170,7 +173,7 @@ final class GatedEvidenceStore: EvidenceStore {
         }
     }
 
-    func commit(_ c: ExecutionCommit) async throws(ParmanaError) -> ExecutionCommitOutcome {
+    func commit(_ c: ExecutionCommit) async throws(StoreError) -> ExecutionCommitOutcome {
         await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
             let (pass, waiters) = state.withLock { s -> (Bool, [CheckedContinuation<Void, Never>]) in
                 guard s.gateClosed else { return (true, []) }
@@ -184,19 +187,24 @@ final class GatedEvidenceStore: EvidenceStore {
         return try await inner.commit(c)
     }
 
-    func commit(_ c: OverrideCommit) async throws(ParmanaError) -> OverrideCommitOutcome { try await inner.commit(c) }
-    func append(kind: AuditKind, record: JSONValue, at: Timestamp) async throws(ParmanaError) -> Int {
-        try await inner.append(kind: kind, record: record, at: at)
+    func commit(_ c: ResolutionCommit) async throws(StoreError) -> ResolutionCommitOutcome { try await inner.commit(c) }
+    func append(event kind: AuditKind, record: [UInt8], at: Timestamp) async throws(StoreError) -> Int {
+        try await inner.append(event: kind, record: record, at: at)
     }
-    func execution(_ id: String) async throws(ParmanaError) -> ExecutionRecord? { try await inner.execution(id) }
-    func consumer(of fingerprint: String) async throws(ParmanaError) -> String? { try await inner.consumer(of: fingerprint) }
-    func pending(limit: Int, after: String?) async throws(ParmanaError) -> [ExecutionRecord] { try await inner.pending(limit: limit, after: after) }
-    func entries(from seq: Int, limit: Int) async throws(ParmanaError) -> [AuditRecord] { try await inner.entries(from: seq, limit: limit) }
-    func size() async throws(ParmanaError) -> Int { try await inner.size() }
-    func lastEntry(of kind: AuditKind) async throws(ParmanaError) -> AuditRecord? { try await inner.lastEntry(of: kind) }
-    func contains(recordHash: String) async throws(ParmanaError) -> Bool { try await inner.contains(recordHash: recordHash) }
-    func add(checkpoint: Envelope) async throws(ParmanaError) { try await inner.add(checkpoint: checkpoint) }
-    func checkpoints() async throws(ParmanaError) -> [Envelope] { try await inner.checkpoints() }
+    func execution(_ id: String) async throws(StoreError) -> StoredExecution? { try await inner.execution(id) }
+    func consumer(of fingerprint: String) async throws(StoreError) -> String? { try await inner.consumer(of: fingerprint) }
+    func pending(_ q: PendingQuery) async throws(StoreError) -> [StoredExecution] { try await inner.pending(q) }
+    func expiring(at time: Timestamp, limit: Int) async throws(StoreError) -> [String] { try await inner.expiring(at: time, limit: limit) }
+    func idempotency(_ key: String) async throws(StoreError) -> IdempotencyRecord? { try await inner.idempotency(key) }
+    func entries(from seq: Int, limit: Int) async throws(StoreError) -> [AuditRecord] { try await inner.entries(from: seq, limit: limit) }
+    func size() async throws(StoreError) -> Int { try await inner.size() }
+    func treeHashes(_ nodes: [MerkleNodeID]) async throws(StoreError) -> [MerkleNodeID: [UInt8]] { try await inner.treeHashes(nodes) }
+    func latestCheckpoint() async throws(StoreError) -> Envelope? { try await inner.latestCheckpoint() }
+    func lastEvent(_ kind: AuditKind) async throws(StoreError) -> AuditRecord? { try await inner.lastEvent(kind) }
+    func containsEvent(recordHash: String) async throws(StoreError) -> Bool { try await inner.containsEvent(recordHash: recordHash) }
+    func add(checkpoint: Envelope) async throws(StoreError) { try await inner.add(checkpoint: checkpoint) }
+    func checkpoints() async throws(StoreError) -> [Envelope] { try await inner.checkpoints() }
+    func projectionRows() async throws(StoreError) -> [ProjectionRow] { try await inner.projectionRows() }
     func isHealthy() async -> Bool { await inner.isHealthy() }
     func close() async {
         await inner.close()

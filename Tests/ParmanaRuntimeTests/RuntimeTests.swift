@@ -96,18 +96,18 @@ import Testing
     @Test func overrideFlowApproves() async throws {
         let h = try await harness()
         let r = try await pending(h)
-        #expect(try await h.store.pending(limit: 10, after: nil).map(\.executionID) == [r.executionID])
+        #expect(try await h.store.pending(PendingQuery()).map(\.executionID) == [r.executionID])
         h.clock.advance(milliseconds: 60_000)
         let over = h.fixture.override(of: r.attestation, resolvedAt: h.clock.now())
         let o = try await h.runtime.override(over.json)
         #expect(o.state == .overrideApproved)
-        let e = try await h.store.execution(r.executionID)
-        #expect(e?.state == .overrideApproved && e?.attestation == r.attestation)  // the attestation is unchanged
-        #expect(try await h.store.pending(limit: 10, after: nil).isEmpty)
+        let e = try await h.runtime.execution(r.executionID)
+        #expect(e.lifecycle.state == .overrideApproved && e.attestation == r.attestation)  // the attestation is unchanged
+        #expect(try await h.store.pending(PendingQuery()).isEmpty)
         let report = Verifier(trust: h.fixture.trust).verify(.init(attestation: r.attestation.bytes, override: over.bytes))
         #expect(report.valid && report.authorized)
-        let log = AuditLogVerifier(trust: h.fixture.trust).verify(try await h.store.allEntries(), checkpoints: [])
-        #expect(log.valid)
+        let log = try await ConformanceData.verify(h.store, trust: h.fixture.trust)
+        #expect(log.valid, "\(log.problems)")
     }
 
     @Test func everyOverrideRefusalHasItsCode() async throws {
@@ -151,13 +151,14 @@ import Testing
         var results: [DecisionResult] = []
         for i in 0..<7 { results.append(try await h.runtime.decide(policyID: "payments.release", signals: RuntimeHarness.signals("c\(i)", amount: Double(i)))) }
         let cp = try await h.runtime.checkpoint()
+        let size = try CheckpointPayload(json: cp.payload).size
         for r in results {
-            let proof = try await h.runtime.inclusionProof(seq: r.seq, checkpoint: cp)
+            let proof = try await h.runtime.inclusionProof(seq: r.seq, checkpoint: cp, size: size)
             let report = Verifier(trust: h.fixture.trust).verify(.init(attestation: r.attestation.bytes, proof: CanonicalJSON.bytes(proof.json)))
             #expect(report.valid && report.checks.auditIncluded == true, "\(report.errors)")
         }
         // A proof for another entry does not prove this attestation.
-        let wrong = try await h.runtime.inclusionProof(seq: results[0].seq, checkpoint: cp)
+        let wrong = try await h.runtime.inclusionProof(seq: results[0].seq, checkpoint: cp, size: size)
         let report = Verifier(trust: h.fixture.trust).verify(.init(attestation: results[1].attestation.bytes, proof: CanonicalJSON.bytes(wrong.json)))
         #expect(!report.valid && report.checks.auditIncluded == false)
         // Consistency between two sizes.
@@ -165,19 +166,18 @@ import Testing
         let proof = (c["proof"]?.arrayValue ?? []).map { Hex.decode($0.stringValue!)! }
         #expect(Merkle.verifyConsistency(first: 3, second: 9, proof: proof,
                                          firstRoot: Hex.decode(c["first_root"]!.stringValue!)!, secondRoot: Hex.decode(c["second_root"]!.stringValue!)!))
-        let log = AuditLogVerifier(trust: h.fixture.trust).verify(try await h.store.allEntries(), checkpoints: try await h.store.checkpoints())
-        #expect(log.valid && log.checkpointsChecked == 1)
+        let log = try await ConformanceData.verify(h.store, trust: h.fixture.trust)
+        #expect(log.valid && log.checkpointsChecked == 1, "\(log.problems)")
     }
 
     @Test func largeLogRootMatchesItsCheckpoint() async throws {
         let h = try await harness()
         for i in 0..<1100 { _ = try await h.runtime.decide(policyID: "payments.release", signals: RuntimeHarness.signals("L\(i)", amount: 1)) }
         let cp = try CheckpointPayload(json: try await h.runtime.checkpoint().payload)
-        let report = AuditLogVerifier(trust: h.fixture.trust).verify(try await h.store.allEntries(), checkpoints: try await h.store.checkpoints(),
-                                                                   runner: { jobs, work in
+        let report = AuditLogVerifier(trust: h.fixture.trust, runner: { jobs, work in
             // Jobs in reverse order, as a concurrent runner might finish them.
-            (0..<jobs).reversed().flatMap { work($0) }
-        })
+            for j in (0..<jobs).reversed() { work(j) }
+        }).verify(try await h.store.allEntries(), checkpoints: try await h.store.checkpoints(), logID: "test")
         #expect(report.valid && report.size == 1102 && report.rootHash == cp.rootHash)
     }
 

@@ -77,6 +77,20 @@ import Testing
         #expect(code(yaml) == .invalidYAML)
     }
 
+    /// Found by interop/yaml_differential.py against ruamel.yaml (YAML 1.2) and PyYAML (1.1).
+    @Test func differentialFindings() throws {
+        for yaml in ["a: !!int 1e3", "a: !!int 100.0", "a: !!int 1.5E+3", "a: !!int 1e308", "a: !!int 1e-400", "a: !!int 0x1F",
+                     "%YAML 1.1\n---\na: 1\n"] {
+            #expect(code(yaml) != nil, "accepted \(yaml)")
+        }
+        #expect(code("a: !!int 9007199254740993") == .numberOutOfRange)
+        // Strings in both YAML 1.1 and 1.2: kept as strings.
+        for s in [".Nan", "+0o7", "0X1F", "0O17", "0B1"] {
+            #expect(try YAMLConverter.json(from: "a: \(s)")["a"] == .string(s), "\(s)")
+        }
+        #expect(try YAMLConverter.json(from: "%YAML 1.2\n---\na: 1\n")["a"] == 1)
+    }
+
     @Test func duplicateKeysNameTheKeyAndTheLine() {
         do {
             _ = try YAMLConverter.json(from: "type: x\nrules: []\nversion: 1\nrules: [1]\n")

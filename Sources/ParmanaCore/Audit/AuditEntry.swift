@@ -3,6 +3,11 @@ public enum AuditKind: String, Sendable, Hashable, CaseIterable {
     case execution, override
     case policyLoaded = "policy_loaded"
     case runtimeStarted = "runtime_started"
+    /// The runtime's signed `parmana.expiry/v1` (SPEC §19.2).
+    case overrideExpired = "override_expired"
+
+    /// Whether the entry belongs to an execution (and names it).
+    public var isExecutionEvent: Bool { self == .execution || self == .override || self == .overrideExpired }
 }
 
 /// One audit log entry (SPEC §11). Its `record` (an envelope) is stored next to it.
@@ -93,17 +98,32 @@ public struct AuditEntry: Sendable, Hashable {
     }
 }
 
-/// An entry with its record, as stored.
+/// An entry with its record, as stored: the record's JCS bytes, and the entry hash when
+/// the store keeps one (it is what the Merkle tree commits to; verification recomputes it).
 public struct AuditRecord: Sendable {
     public var entry: AuditEntry
-    public var record: JSONValue
+    /// JCS(record): the attestation, override, expiry, policy or manifest envelope.
+    public var recordBytes: [UInt8]
+    /// `entry_hash` as stored (32 bytes), or nil.
+    public var storedEntryHash: [UInt8]?
 
-    public init(entry: AuditEntry, record: JSONValue) {
+    public init(entry: AuditEntry, recordBytes: [UInt8], storedEntryHash: [UInt8]? = nil) {
         self.entry = entry
-        self.record = record
+        self.recordBytes = recordBytes
+        self.storedEntryHash = storedEntryHash
     }
 
+    public init(entry: AuditEntry, record: JSONValue) {
+        self.init(entry: entry, recordBytes: CanonicalJSON.bytes(record))
+    }
+
+    /// The record, parsed (null if the stored bytes are not JSON).
+    public var record: JSONValue {
+        (try? JSONParser(maxBytes: Int.max).parse(recordBytes)) ?? .null
+    }
+
+    /// `{"entry", "entry_hash", "record"}`, as `GET /v1/audit/entries` serves it.
     public var json: JSONValue {
-        ["entry": entry.json, "entry_hash": .string(entry.entryHash), "record": record]
+        ["entry": entry.json, "entry_hash": .string(storedEntryHash.map(Hex.encode) ?? entry.entryHash), "record": record]
     }
 }

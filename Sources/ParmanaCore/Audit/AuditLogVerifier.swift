@@ -1,33 +1,62 @@
-/// Disjoint per-index slots written by parallel chunks.
-final class HashSlots: @unchecked Sendable {
-    let base: UnsafeMutableBufferPointer<String>
-    let leaves: UnsafeMutableBufferPointer<Merkle.Hash>
-    init(_ base: UnsafeMutableBufferPointer<String>, _ leaves: UnsafeMutableBufferPointer<Merkle.Hash>) {
-        self.base = base
-        self.leaves = leaves
+/// Disjoint per-index slots written by parallel jobs (each index by exactly one job).
+final class CheckedSlots: @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<AuditLogVerifier.Checked>
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: AuditLogVerifier.Checked())
+    }
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
     }
 }
 
-/// Verifies a whole audit log (SPEC §11): every `prev_hash` links, every `record_hash`
-/// matches its record, every record's signature verifies under the trust store, no
-/// fingerprint appears in two execution entries, and every checkpoint is signed and
-/// matches the tree. Any break makes the log invalid and names the first bad `seq`.
+/// Verifies audit logs (SPEC §11, §16), streamed in chunks so a log of any size is
+/// checked in bounded memory per chunk: every `prev_hash` links, every `record_hash`
+/// matches its record (in canonical form), every stored `entry_hash` matches, every
+/// record's signature verifies under the trust store with the right role at its time,
+/// each execution's resolutions follow ``ExecutionLifecycle``, no fingerprint is executed
+/// twice — within a log or across several logs — and every checkpoint is signed and
+/// matches the tree. Any break names the first bad `seq` (`audit_chain_broken`).
+///
+/// Use: ``begin(logID:from:previousEntryHash:frontier:checkpoints:)``, then
+/// ``verify(_:)`` for each chunk in order, then ``end()``; repeat for further logs.
+/// With `rebuildProjection`, the verifier also rebuilds what a store serves beside the
+/// log (``LogProjection``, SPEC §16.3).
 public struct AuditLogVerifier: Sendable {
-    public var trust: TrustStore
-
-    public init(trust: TrustStore) {
-        self.trust = trust
-    }
+    public let trust: TrustStore
+    public let runner: JobRunner
+    public let rebuildProjection: Bool
 
     /// One problem, at the entry (or checkpoint size) where it was found.
     public struct Problem: Sendable, Equatable {
         public var seq: Int
         public var code: ErrorCode
         public var message: String
+        public var executionID: String?
+        /// The log it was found in (when several are verified).
+        public var logID: String?
+
+        public init(seq: Int, code: ErrorCode, message: String, executionID: String? = nil, logID: String? = nil) {
+            self.seq = seq
+            self.code = code
+            self.message = message
+            self.executionID = executionID
+            self.logID = logID
+        }
+
+        public var json: JSONValue {
+            var o = JSONObject([("seq", .number(Double(seq))), ("code", .string(code.rawValue)), ("message", .string(message))])
+            if let executionID { o["execution_id"] = .string(executionID) }
+            if let logID { o["log_id"] = .string(logID) }
+            return .object(o)
+        }
     }
 
+    /// The verdict on one log (or on all logs, from ``combined(_:)``).
     public struct Report: Sendable {
         public var valid: Bool
+        public var logID: String
         public var size: Int
         public var rootHash: String
         public var checkpointsChecked: Int
@@ -36,203 +65,300 @@ public struct AuditLogVerifier: Sendable {
 
         public var json: JSONValue {
             [
-                "valid": .bool(valid), "size": .number(Double(size)), "root_hash": .string(rootHash),
+                "valid": .bool(valid), "log_id": .string(logID), "size": .number(Double(size)), "root_hash": .string(rootHash),
                 "checkpoints_checked": .number(Double(checkpointsChecked)),
                 "first_bad_seq": firstBadSeq.map { .number(Double($0)) } ?? .null,
-                "errors": .array(problems.sorted { $0.seq < $1.seq }.prefix(100).map {
-                    ["seq": .number(Double($0.seq)), "code": .string($0.code.rawValue), "message": .string($0.message)]
-                }),
+                "errors": .array(problems.sorted { $0.seq < $1.seq }.prefix(100).map(\.json)),
             ]
         }
     }
 
-    /// Runs `work(j)` for every job `j` in `0..<jobs`; jobs are independent and the
-    /// runner may run them concurrently. Returns all problems found.
-    public typealias JobRunner = @Sendable (_ jobs: Int, _ work: @Sendable (Int) -> [Problem]) -> [Problem]
+    /// Runs `work(j)` for every job `j` in `0..<jobs`; the jobs are independent and the
+    /// runner may run them concurrently.
+    public typealias JobRunner = @Sendable (_ jobs: Int, _ work: @Sendable (Int) -> Void) -> Void
 
     /// Runs the jobs one after another.
-    public static let sequential: JobRunner = { jobs, work in (0..<jobs).flatMap { work($0) } }
+    public static let sequential: JobRunner = { jobs, work in for j in 0..<jobs { work(j) } }
 
-    /// Verifies `records` (in stored order) and `checkpoints`.
-    public func verify(_ records: [AuditRecord], checkpoints: [Envelope], runner: JobRunner = AuditLogVerifier.sequential) -> Report {
-        var problems: [Problem] = []
-        func broken(_ seq: Int, _ message: String) { problems.append(Problem(seq: seq, code: .auditChainBroken, message: message)) }
+    // Across logs.
+    private var fingerprints: [String: (log: String, seq: Int)] = [:]
+    // The current log.
+    private var logID = ""
+    private var size = 0
+    private var lastHash = [UInt8](repeating: 0, count: 32)
+    private var frontier = MerkleFrontier()
+    private var checkpoints: [(size: Int, envelope: Envelope, payload: CheckpointPayload?)] = []
+    private var nextCheckpoint = 0
+    private var checkpointsChecked = 0
+    private var problems: [Problem] = []
+    /// Executions of the current log that can still be resolved, by id.
+    private var open: [String: ExecutionLifecycle] = [:]
+    /// Seq of every execution of the current log, by id (to tell "not earlier" from "resolved").
+    private var executionSeqs: [String: Int] = [:]
+    public private(set) var projection = LogProjection()
 
-        // 1. Index executions (sequential, cheap: entry fields only).
-        var executionIndex: [String: Int] = [:]
-        for (i, r) in records.enumerated() where r.entry.kind == .execution {
-            if let id = r.entry.executionID, executionIndex[id] == nil { executionIndex[id] = i }
-        }
-
-        // 2. Independent jobs: job 0 checks order and duplicates; the others, one chunk of
-        // entries each, check entry hash, record hash, signature and trust. Job 0 runs
-        // alongside the signature checks instead of after them.
-        let count = records.count
-        // Small chunks, so that the cores finish together.
-        let chunks = count == 0 ? 0 : max(1, min(count / 128, 512))
-        let hashes = UnsafeMutableBufferPointer<String>.allocate(capacity: count)
-        hashes.initialize(repeating: "")
-        let leafSlots = UnsafeMutableBufferPointer<Merkle.Hash>.allocate(capacity: count)
-        leafSlots.initialize(repeating: [])
-        defer {
-            hashes.deallocate()
-            leafSlots.deallocate()
-        }
-        let slots = HashSlots(hashes, leafSlots)
-        let index = executionIndex
-        let trust = self.trust
-        problems += runner(1 + chunks) { job in
-            if job == 0 { return AuditLogVerifier.orderAndDuplicates(records) }
-            var out: [Problem] = []
-            for i in (count * (job - 1) / chunks)..<(count * job / chunks) {
-                let r = records[i]
-                let h = r.entry.entryHash
-                slots.base[i] = h
-                slots.leaves[i] = Merkle.leafHash(entryHash: h)
-                // Records are envelopes: JCS(envelope) is assembled from JCS(payload), which
-                // is also what the signature covers, so the payload is serialized once.
-                guard let env = try? Envelope(json: r.record) else {
-                    if r.entry.recordHash != Hashing.canonicalHash(r.record) {
-                        out.append(Problem(seq: i + 1, code: .auditChainBroken, message: "record_hash does not match the stored record"))
-                    } else {
-                        out.append(Problem(seq: i + 1, code: .auditChainBroken, message: "the record is not a well-formed envelope"))
-                    }
-                    continue
-                }
-                let payloadBytes = CanonicalJSON.bytes(env.payload)
-                // The stored signature text is strict base64, so it is its own canonical encoding.
-                let signatureText = r.record["signature"]?.stringValue ?? Base64.encode(env.signature)
-                let recordHash = Hashing.sha256Hex(Envelope.canonicalBytes(payloadBytes: payloadBytes, signatureBase64: signatureText))
-                if r.entry.recordHash != recordHash {
-                    out.append(Problem(seq: i + 1, code: .auditChainBroken, message: "record_hash does not match the stored record"))
-                } else if let p = AuditLogVerifier.checkRecord(r, env, payloadBytes, seq: i + 1, records: records, executionIndex: index, trust: trust) {
-                    out.append(p)
-                }
-            }
-            return out
-        }
-        let entryHashes = Array(hashes)
-
-        // 3. Links: every prev_hash is the entry hash before it.
-        for i in 0..<count where records[i].entry.prevHash != (i == 0 ? AuditEntry.genesisHash : entryHashes[i - 1]) {
-            broken(i + 1, "prev_hash does not link to entry \(i)")
-        }
-
-        // 4. Checkpoints.
-        let leaves = Array(leafSlots)
-        for cpEnv in checkpoints {
-            guard let cp = try? CheckpointPayload(json: cpEnv.payload) else {
-                broken(records.count, "a checkpoint is malformed")
-                continue
-            }
-            let at = max(1, cp.size)
-            if let e = trust.trustError(keyID: cp.keyID, type: PayloadType.checkpoint, at: cp.issuedAt) {
-                broken(at, "checkpoint of size \(cp.size): \(e.message)")
-                continue
-            }
-            guard trust.signatureVerifies(cpEnv) else {
-                broken(at, "checkpoint of size \(cp.size): signature does not verify")
-                continue
-            }
-            guard cp.size <= records.count else {
-                broken(records.count, "checkpoint of size \(cp.size) is beyond the log (size \(records.count)): entries were removed")
-                continue
-            }
-            if Hex.encode(Merkle.root(leaves, 0..<cp.size)) != cp.rootHash {
-                broken(at, "checkpoint of size \(cp.size): root does not match the log")
-            } else if cp.size > 0, entryHashes[cp.size - 1] != cp.lastEntryHash {
-                broken(at, "checkpoint of size \(cp.size): last_entry_hash does not match")
-            }
-        }
-        // The root: the two top subtrees in parallel.
-        let rootHash: Merkle.Hash
-        if leaves.count > 1024 {
-            let k = Merkle.split(leaves.count)
-            let halves = UnsafeMutableBufferPointer<Merkle.Hash>.allocate(capacity: 2)
-            halves.initialize(repeating: [])
-            defer { halves.deallocate() }
-            let halfSlots = HashSlots(UnsafeMutableBufferPointer(start: nil, count: 0), halves)
-            _ = runner(2) { i in
-                halfSlots.leaves[i] = i == 0 ? Merkle.root(leaves, 0..<k) : Merkle.root(leaves, k..<leaves.count)
-                return []
-            }
-            rootHash = Merkle.nodeHash(halves[0], halves[1])
-        } else {
-            rootHash = Merkle.root(leaves)
-        }
-        return Report(valid: problems.isEmpty, size: records.count, rootHash: Hex.encode(rootHash),
-                      checkpointsChecked: checkpoints.count, problems: problems)
+    public init(trust: TrustStore, runner: @escaping JobRunner = AuditLogVerifier.sequential, rebuildProjection: Bool = false) {
+        self.trust = trust
+        self.runner = runner
+        self.rebuildProjection = rebuildProjection
     }
 
-    /// Sequence numbers, and that no fingerprint or execution appears twice: entry fields only.
-    static func orderAndDuplicates(_ records: [AuditRecord]) -> [Problem] {
-        var out: [Problem] = []
-        func broken(_ seq: Int, _ message: String) { out.append(Problem(seq: seq, code: .auditChainBroken, message: message)) }
-        var fingerprints: [String: Int] = [:]
-        var seenExecutions: Set<String> = []
-        var overridden: Set<String> = []
-        fingerprints.reserveCapacity(records.count)
-        seenExecutions.reserveCapacity(records.count)
-        for (i, r) in records.enumerated() {
-            let e = r.entry
-            let seq = i + 1
-            if e.seq != seq { broken(seq, "entry \(i + 1) has seq \(e.seq): entries are missing or out of order") }
+    /// Starts a log. An export that starts after seq 1 gives the entry hash before it and
+    /// the Merkle frontier there (both from the export header).
+    public mutating func begin(logID: String, from: Int = 1, previousEntryHash: [UInt8]? = nil, frontier: MerkleFrontier = MerkleFrontier(),
+                               checkpoints: [Envelope]) {
+        self.logID = logID
+        size = from - 1
+        lastHash = previousEntryHash ?? [UInt8](repeating: 0, count: 32)
+        self.frontier = frontier
+        self.checkpoints = checkpoints.map { env in
+            let p = try? CheckpointPayload(json: env.payload)
+            return (p?.size ?? -1, env, p)
+        }.sorted { $0.size < $1.size }
+        nextCheckpoint = 0
+        checkpointsChecked = 0
+        problems = []
+        open = [:]
+        executionSeqs = [:]
+        projection = LogProjection()
+        // Checkpoints at or before the start can only be checked against the frontier's size.
+        checkReachedCheckpoints()
+    }
+
+    private mutating func broken(_ seq: Int, _ message: String, executionID: String? = nil) {
+        problems.append(Problem(seq: seq, code: .auditChainBroken, message: message, executionID: executionID, logID: logID))
+    }
+
+    /// What the parallel phase learns about one entry.
+    struct Checked: Sendable {
+        var entryHash: [UInt8] = []
+        var problem: String?
+        var payload: Payload = .none
+
+        enum Payload: Sendable {
+            case none
+            case attestation(AttestationPayload, hash: String)
+            case override(OverridePayload)
+            case expiry(ExpiryPayload)
+        }
+    }
+
+    /// Verifies the next chunk of entries, in order.
+    public mutating func verify(_ chunk: [AuditRecord]) {
+        let count = chunk.count
+        guard count > 0 else { return }
+        let jobs = max(1, min(count / 64, 64))
+        let box = CheckedSlots(count: count)
+        let trust = self.trust
+        runner(jobs) { job in
+            for i in (count * job / jobs)..<(count * (job + 1) / jobs) {
+                box.slots[i] = AuditLogVerifier.check(chunk[i], trust: trust)
+            }
+        }
+        for (i, r) in chunk.enumerated() { sequential(r, box.slots[i]) }
+    }
+
+    /// The stateless checks of one entry: hashes, canonical form, payload, trust, signature.
+    static func check(_ r: AuditRecord, trust: TrustStore) -> Checked {
+        var c = Checked()
+        let e = r.entry
+        c.entryHash = Hashing.sha256(e.canonicalBytes)
+        if let stored = r.storedEntryHash, stored != c.entryHash {
+            c.problem = "the stored entry_hash does not match the entry"
+            return c
+        }
+        let json: JSONValue
+        do { json = try JSONParser(maxBytes: Int.max).parse(r.recordBytes) } catch {
+            c.problem = "the record is not JSON (\(error.code.rawValue))"
+            return c
+        }
+        guard Hashing.sha256Hex(r.recordBytes) == e.recordHash else {
+            c.problem = "record_hash does not match the stored record"
+            return c
+        }
+        guard CanonicalJSON.bytes(json) == r.recordBytes else {
+            c.problem = "the record is not stored in canonical form"
+            return c
+        }
+        let env: Envelope
+        do { env = try Envelope(json: json) } catch {
+            c.problem = "the record is not a well-formed envelope: \(error.message)"
+            return c
+        }
+        let payloadBytes = CanonicalJSON.bytes(env.payload)
+        do {
             switch e.kind {
             case .execution:
-                guard let fp = e.executionFingerprint, let id = e.executionID else {
-                    broken(seq, "an execution entry needs execution_id and execution_fingerprint")
-                    break
-                }
-                if let first = fingerprints[fp] { broken(seq, "fingerprint \(fp) was already executed at seq \(first)") } else { fingerprints[fp] = seq }
-                if !seenExecutions.insert(id).inserted { broken(seq, "execution \(id) appears twice") }
-            case .override:
-                guard let id = e.executionID else { broken(seq, "an override entry needs execution_id"); break }
-                if !seenExecutions.contains(id) { broken(seq, "override for execution \(id), which is not earlier in the log") }
-                if !overridden.insert(id).inserted { broken(seq, "execution \(id) was overridden twice") }
-            case .policyLoaded, .runtimeStarted:
-                break
-            }
-        }
-        return out
-    }
-
-    /// Checks one record's signature and trust for its kind.
-    static func checkRecord(_ r: AuditRecord, _ env: Envelope, _ signedBytes: [UInt8], seq: Int, records: [AuditRecord],
-                            executionIndex: [String: Int], trust: TrustStore) -> Problem? {
-        func bad(_ m: String) -> Problem { Problem(seq: seq, code: .auditChainBroken, message: m) }
-        do {
-            switch r.entry.kind {
-            case .execution:
                 let p = try AttestationPayload(json: env.payload)
-                guard p.executionID == r.entry.executionID, p.executionFingerprint == r.entry.executionFingerprint else {
-                    return bad("the attestation is for another execution or fingerprint")
+                guard p.executionID == e.executionID, p.executionFingerprint == e.executionFingerprint else {
+                    c.problem = "the attestation is for another execution or fingerprint"
+                    return c
                 }
-                if let e = trust.trustError(keyID: p.keyID, type: PayloadType.attestation, at: p.issuedAt) { return bad(e.message) }
+                if let err = trust.trustError(keyID: p.keyID, type: p.type, at: p.issuedAt) { c.problem = err.message; return c }
+                c.payload = .attestation(p, hash: e.recordHash)
             case .override:
                 let o = try OverridePayload(json: env.payload)
-                guard o.executionID == r.entry.executionID, let i = executionIndex[o.executionID], i < seq - 1 else {
-                    return bad("the override names an execution that is not earlier in the log")
+                guard env.type == PayloadType.override, o.executionID == e.executionID else {
+                    c.problem = "the override is for another execution"
+                    return c
                 }
-                let attestation = records[i]
-                guard o.attestationHash == attestation.entry.recordHash else { return bad("the override names another attestation") }
-                let a = try AttestationPayload(json: try Envelope(json: attestation.record).payload)
-                guard a.decision.requiresOverride else { return bad("the overridden execution did not require an override") }
-                if let e = trust.trustError(keyID: o.keyID, type: PayloadType.override, at: o.resolvedAt, approverID: o.approverID) {
-                    return bad(e.message)
+                if let err = trust.trustError(keyID: o.keyID, type: PayloadType.override, at: o.resolvedAt, approverID: o.approverID) {
+                    c.problem = err.message
+                    return c
                 }
+                c.payload = .override(o)
+            case .overrideExpired:
+                let x = try ExpiryPayload(json: env.payload)
+                guard x.executionID == e.executionID else { c.problem = "the expiry is for another execution"; return c }
+                if let err = trust.trustError(keyID: x.keyID, type: PayloadType.expiry, at: x.expiredAt) { c.problem = err.message; return c }
+                c.payload = .expiry(x)
             case .policyLoaded:
-                guard env.type == PayloadType.policy else { return bad("a policy_loaded record must be a signed policy") }
-                if let e = trust.trustError(keyID: env.keyID, type: PayloadType.policy, at: nil) { return bad(e.message) }
+                guard env.type == PayloadType.policy else { c.problem = "a policy_loaded record must be a signed policy"; return c }
+                if let err = trust.trustError(keyID: env.keyID, type: PayloadType.policy, at: nil) { c.problem = err.message; return c }
             case .runtimeStarted:
                 _ = try RuntimeManifest(json: env.payload)
-                if let e = trust.trustError(keyID: env.keyID, type: PayloadType.runtimeManifest, at: nil) { return bad(e.message) }
+                if let err = trust.trustError(keyID: env.keyID, type: PayloadType.runtimeManifest, at: nil) { c.problem = err.message; return c }
             }
-            guard trust.signatureVerifies(env, signedBytes: signedBytes) else {
-                return bad("the record's signature does not verify")
-            }
-            return nil
         } catch {
-            return bad("the record is malformed: \(error.message)")
+            c.problem = "the record is malformed: \(error.message)"
+            return c
         }
+        if !e.kind.isExecutionEvent, e.executionID != nil || e.executionFingerprint != nil {
+            c.problem = "a \(e.kind.rawValue) entry names an execution"
+            return c
+        }
+        guard trust.signatureVerifies(env, signedBytes: payloadBytes) else {
+            c.problem = "the record's signature does not verify"
+            return c
+        }
+        return c
+    }
+
+    /// The ordered checks: seq, links, tree, checkpoints, fingerprints, lifecycles.
+    private mutating func sequential(_ r: AuditRecord, _ c: Checked) {
+        let e = r.entry
+        let seq = size + 1
+        if e.seq != seq { broken(seq, "entry \(seq) has seq \(e.seq): entries are missing or out of order") }
+        if e.prevHash != Hex.encode(lastHash) { broken(seq, "prev_hash does not link to entry \(seq - 1)") }
+        if let p = c.problem { broken(seq, p, executionID: e.executionID) }
+        lastHash = c.entryHash
+        frontier.append(leaf: Merkle.leafHash(c.entryHash))
+        size = seq
+        if c.problem == nil { apply(c.payload, e, seq: seq) }
+        checkReachedCheckpoints()
+    }
+
+    private mutating func apply(_ payload: Checked.Payload, _ e: AuditEntry, seq: Int) {
+        switch payload {
+        case .none:
+            break
+        case .attestation(let a, let hash):
+            let id = a.executionID
+            if let first = fingerprints[a.executionFingerprint] {
+                let where_ = first.log == logID ? "at seq \(first.seq)" : "in log \(first.log) at seq \(first.seq)"
+                broken(seq, "fingerprint \(a.executionFingerprint) was already executed \(where_)", executionID: id)
+            } else {
+                fingerprints[a.executionFingerprint] = (logID, seq)
+            }
+            guard executionSeqs[id] == nil else { broken(seq, "execution \(id) appears twice", executionID: id); return }
+            executionSeqs[id] = seq
+            let life = ExecutionLifecycle(a, attestationHash: hash, seq: seq)
+            if life.state == .pendingOverride { open[id] = life }
+            if rebuildProjection { projection.record(life) }
+        case .override(let o):
+            guard let life = open[o.executionID] else {
+                if executionSeqs[o.executionID] == nil {
+                    broken(seq, "override for execution \(o.executionID), which is not earlier in the log", executionID: o.executionID)
+                } else {
+                    broken(seq, "override for execution \(o.executionID), which is not pending", executionID: o.executionID)
+                }
+                return
+            }
+            if let refusal = life.refusal(o) {
+                broken(seq, "an override the runtime must refuse was logged: \(refusal.code.rawValue): \(refusal.message)", executionID: o.executionID)
+                return
+            }
+            let next = life.accepting(o, seq: seq)
+            close(next)
+        case .expiry(let x):
+            guard let life = open[x.executionID] else {
+                broken(seq, "expiry of execution \(x.executionID), which is not pending earlier in the log", executionID: x.executionID)
+                return
+            }
+            if let refusal = life.refusal(x) {
+                broken(seq, "an expiry the runtime must not write was logged: \(refusal.message)", executionID: x.executionID)
+                return
+            }
+            close(life.expiring(seq: seq))
+        }
+    }
+
+    private mutating func close(_ life: ExecutionLifecycle) {
+        if life.state == .pendingOverride { open[life.executionID] = life } else { open[life.executionID] = nil }
+        if rebuildProjection { projection.record(life) }
+    }
+
+    private mutating func checkReachedCheckpoints() {
+        while nextCheckpoint < checkpoints.count, checkpoints[nextCheckpoint].size <= size {
+            let cp = checkpoints[nextCheckpoint]
+            nextCheckpoint += 1
+            checkpointsChecked += 1
+            guard let p = cp.payload else { broken(max(1, size), "a checkpoint is malformed"); continue }
+            let at = max(1, p.size)
+            if p.logID != logID, !logID.isEmpty {
+                broken(at, "checkpoint of size \(p.size) is for log \(p.logID), not \(logID)")
+                continue
+            }
+            if let err = trust.trustError(keyID: p.keyID, type: PayloadType.checkpoint, at: p.issuedAt) {
+                broken(at, "checkpoint of size \(p.size): \(err.message)")
+                continue
+            }
+            guard trust.signatureVerifies(cp.envelope) else {
+                broken(at, "checkpoint of size \(p.size): signature does not verify")
+                continue
+            }
+            guard p.size == size else {
+                // Only reachable for checkpoints before an export's first entry.
+                broken(at, "checkpoint of size \(p.size) precedes the verified range")
+                continue
+            }
+            if Hex.encode(frontier.root) != p.rootHash {
+                broken(at, "checkpoint of size \(p.size): root does not match the log")
+            } else if p.size > 0, Hex.encode(lastHash) != p.lastEntryHash {
+                broken(at, "checkpoint of size \(p.size): last_entry_hash does not match")
+            }
+        }
+    }
+
+    /// Ends the current log: checkpoints beyond its end are reported (entries were removed).
+    public mutating func end() -> Report {
+        while nextCheckpoint < checkpoints.count {
+            let cp = checkpoints[nextCheckpoint]
+            nextCheckpoint += 1
+            checkpointsChecked += 1
+            broken(max(1, size), "checkpoint of size \(cp.size) is beyond the log (size \(size)): entries were removed")
+        }
+        return Report(valid: problems.isEmpty, logID: logID, size: size, rootHash: Hex.encode(frontier.root),
+                      checkpointsChecked: checkpointsChecked, problems: problems)
+    }
+
+    /// Verifies one whole log held in memory (tests, small logs).
+    public func verify(_ records: [AuditRecord], checkpoints: [Envelope], logID: String = "") -> Report {
+        var v = self
+        v.begin(logID: logID, checkpoints: checkpoints)
+        var start = 0
+        while start < records.count {
+            let end = min(records.count, start + 4096)
+            v.verify(Array(records[start..<end]))
+            start = end
+        }
+        return v.end()
+    }
+
+    /// Reports of several logs as one: valid only if all are.
+    public static func combined(_ reports: [Report]) -> Report {
+        Report(valid: reports.allSatisfy(\.valid), logID: reports.map(\.logID).joined(separator: ","),
+               size: reports.map(\.size).reduce(0, +), rootHash: reports.count == 1 ? reports[0].rootHash : "",
+               checkpointsChecked: reports.map(\.checkpointsChecked).reduce(0, +), problems: reports.flatMap(\.problems))
     }
 }

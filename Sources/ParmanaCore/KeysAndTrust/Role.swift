@@ -5,7 +5,7 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     /// The role a key needs to sign a payload of `type`.
     public static func required(forPayloadType type: String) -> Role? {
         switch type {
-        case PayloadType.attestation, PayloadType.runtimeManifest: .attestation
+        case PayloadType.attestation, PayloadType.attestationV2, PayloadType.expiry, PayloadType.runtimeManifest: .attestation
         case PayloadType.override: .approver
         case PayloadType.policy: .policy
         case PayloadType.checkpoint: .checkpoint
@@ -14,15 +14,19 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     }
 }
 
-/// The v1 payload type tags (SPEC §2.3).
+/// The payload type tags (SPEC §2.3, §19).
 public enum PayloadType {
     public static let attestation = "parmana.attestation/v1"
+    /// v1 plus the decision's optional `override` requirement (SPEC §19.1).
+    public static let attestationV2 = "parmana.attestation/v2"
+    /// The runtime's signed statement that a quorum was not met in time (SPEC §19.2).
+    public static let expiry = "parmana.expiry/v1"
     public static let override = "parmana.override/v1"
     public static let policy = "parmana.policy/v1"
     public static let runtimeManifest = "parmana.runtime-manifest/v1"
     public static let checkpoint = "parmana.checkpoint/v1"
     public static let trustStore = "parmana.trust-store/v1"
     public static let privateKey = "parmana.private-key/v1"
-    public static let all = [attestation, override, policy, runtimeManifest, checkpoint]
-    static let attestationList = [attestation]
+    public static let all = [attestation, attestationV2, override, policy, runtimeManifest, checkpoint, expiry]
+    static let attestationList = [attestation, attestationV2]
 }

@@ -48,6 +48,17 @@ public struct CompiledPolicy: Sendable {
         program.firstTrue(slots)
     }
 
+    /// The decision as an attestation issued at `issuedAt` carries it: with the deciding
+    /// rule's override requirement, `expires_at = issued_at + S` (SPEC §19.1).
+    public func attested(_ d: Decision, issuedAt: Timestamp) -> Decision {
+        guard d.requiresOverride else { return d }
+        let outcome = d.ruleID == "default" ? policy.defaultOutcome : policy.rules.first { $0.id == d.ruleID }?.then
+        guard let rule = outcome?.override else { return d }
+        var out = d
+        out.override = rule.requirement(issuedAt: issuedAt)
+        return out
+    }
+
     func decision(for rule: Int?) -> Decision {
         guard let rule else {
             let d = policy.defaultOutcome

@@ -110,8 +110,29 @@ public struct Policy: Sendable {
             guard let b = ro.boolValue else { throw r.error("requires_override", "expected a boolean") }
             requires = b
         }
+        var rule: OverrideRule?
+        if let ov = r.optional("override") {
+            guard requires else { throw r.error("override", "an override block needs requires_override: true") }
+            var o = try FieldReader(ov, pointer: r.path("override"), code: .invalidPolicy)
+            var approvals = 1
+            if let a = o.optional("approvals") {
+                guard let d = a.numberValue, d == d.rounded(), OverrideRequirement.approvalRange.contains(Int(exactly: d) ?? 0) else {
+                    throw o.error("approvals", "expected an integer from 1 to 9")
+                }
+                approvals = Int(d)
+            }
+            var seconds: Int?
+            if let e = o.optional("expires_after_seconds") {
+                guard let d = e.numberValue, d == d.rounded(), OverrideRule.expiryRange.contains(Int(exactly: d) ?? 0) else {
+                    throw o.error("expires_after_seconds", "expected an integer from 60 to 31536000")
+                }
+                seconds = Int(d)
+            }
+            try o.finish()
+            rule = OverrideRule(approvals: approvals, expiresAfterSeconds: seconds)
+        }
         try r.finish()
-        return Outcome(action: action, requiresOverride: requires, reason: reason)
+        return Outcome(action: action, requiresOverride: requires, reason: reason, override: rule)
     }
 
     static func parseSignal(_ name: String, _ v: JSONValue, pointer: String) throws(ParmanaError) -> SignalSpec {

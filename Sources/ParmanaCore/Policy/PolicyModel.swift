@@ -52,6 +52,35 @@ public struct Outcome: Sendable, Equatable {
     public var action: Action
     public var requiresOverride: Bool
     public var reason: String
+    /// Quorum and expiry of the override (SPEC §19.1); only with `requires_override`.
+    public var override: OverrideRule?
+
+    public init(action: Action, requiresOverride: Bool, reason: String, override: OverrideRule? = nil) {
+        self.action = action
+        self.requiresOverride = requiresOverride
+        self.reason = reason
+        self.override = override
+    }
+}
+
+/// A rule's `override` block (SPEC §19.1): K distinct approvals (1–9, default 1) within
+/// S seconds of `issued_at` (60–31,536,000, default none).
+public struct OverrideRule: Sendable, Equatable {
+    public var approvals: Int
+    public var expiresAfterSeconds: Int?
+
+    public static let expiryRange = 60...31_536_000
+
+    public init(approvals: Int, expiresAfterSeconds: Int?) {
+        self.approvals = approvals
+        self.expiresAfterSeconds = expiresAfterSeconds
+    }
+
+    /// The requirement of an attestation issued at `issuedAt`.
+    public func requirement(issuedAt: Timestamp) -> OverrideRequirement {
+        OverrideRequirement(approvals: approvals,
+                            expiresAt: expiresAfterSeconds.map { Timestamp(millisecondsSinceEpoch: issuedAt.millisecondsSinceEpoch + Int64($0) * 1000) })
+    }
 }
 
 /// One rule: id, condition, outcome.

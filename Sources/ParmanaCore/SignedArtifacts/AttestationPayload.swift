@@ -4,6 +4,11 @@ public enum ExecutionState: String, Sendable, Hashable, Codable, CaseIterable {
     case pendingOverride = "pending_override"
     case overrideApproved = "override_approved"
     case overrideRejected = "override_rejected"
+    /// The quorum was not met before `expires_at` (SPEC §19.2); final.
+    case overrideExpired = "override_expired"
+
+    /// Whether no further override can change the state.
+    public var isFinal: Bool { self != .pendingOverride }
 
     /// The states an attestation itself may carry.
     static let attestable = ["completed", "pending_override"]
@@ -26,7 +31,8 @@ public struct PolicyReference: Sendable, Hashable {
     }
 }
 
-/// `parmana.attestation/v1` (SPEC §6).
+/// `parmana.attestation/v1` (SPEC §6), and `/v2` when the decision carries an
+/// override requirement (SPEC §19.1).
 public struct AttestationPayload: Sendable, Hashable {
     public var executionID: String
     public var executionFingerprint: String
@@ -53,7 +59,7 @@ public struct AttestationPayload: Sendable, Hashable {
     /// Strictly decodes a payload object; throws `malformed_payload`.
     public init(json: JSONValue) throws(ParmanaError) {
         var r = try FieldReader(json, pointer: "/payload")
-        _ = try r.oneOf("type", PayloadType.attestationList)
+        let type = try r.oneOf("type", PayloadType.attestationList)
         executionID = try r.string("execution_id", "a lowercase UUID v4", where: Syntax.isUUIDv4)
         executionFingerprint = try r.hash("execution_fingerprint")
         var p = try r.object("policy")
@@ -63,7 +69,7 @@ public struct AttestationPayload: Sendable, Hashable {
             hash: try p.hash("hash"))
         try p.finish()
         var d = try r.object("decision")
-        decision = try Decision(reading: &d)
+        decision = try Decision(reading: &d, v2: type == PayloadType.attestationV2)
         executionState = ExecutionState(rawValue: try r.oneOf("execution_state", ExecutionState.attestable))!
         runtimeHash = try r.hash("runtime_hash")
         issuedAt = try r.timestamp("issued_at")
@@ -74,9 +80,12 @@ public struct AttestationPayload: Sendable, Hashable {
         }
     }
 
+    /// v2 exactly when the decision carries an override requirement.
+    public var type: String { decision.override == nil ? PayloadType.attestation : PayloadType.attestationV2 }
+
     public var json: JSONValue {
         [
-            "type": .string(PayloadType.attestation),
+            "type": .string(type),
             "execution_id": .string(executionID),
             "execution_fingerprint": .string(executionFingerprint),
             "policy": policy.json,
@@ -106,7 +115,7 @@ public struct AttestationPayload: Sendable, Hashable {
         CanonicalJSON.member("version", policy.version, to: &out)
         out.append(UInt8(ascii: "}"))
         CanonicalJSON.member("runtime_hash", runtimeHash, to: &out)
-        CanonicalJSON.member("type", PayloadType.attestation, to: &out)
+        CanonicalJSON.member("type", type, to: &out)
         out.append(UInt8(ascii: "}"))
         return out
     }

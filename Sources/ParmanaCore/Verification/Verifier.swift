@@ -12,16 +12,17 @@ public struct Verifier: Sendable {
     /// What to verify. Each artifact is raw bytes, exactly as received.
     public struct Input: Sendable {
         public var attestation: [UInt8]
-        public var override: [UInt8]?
+        /// Override envelopes of this execution (several for a quorum, SPEC §19.3).
+        public var overrides: [[UInt8]]
         public var signals: [UInt8]?
         public var policy: [UInt8]?
         public var proof: [UInt8]?
         public var requireKnownRuntime: Bool
 
-        public init(attestation: [UInt8], override: [UInt8]? = nil, signals: [UInt8]? = nil,
+        public init(attestation: [UInt8], override: [UInt8]? = nil, overrides: [[UInt8]] = [], signals: [UInt8]? = nil,
                     policy: [UInt8]? = nil, proof: [UInt8]? = nil, requireKnownRuntime: Bool = false) {
             self.attestation = attestation
-            self.override = override
+            self.overrides = (override.map { [$0] } ?? []) + overrides
             self.signals = signals
             self.policy = policy
             self.proof = proof
@@ -40,8 +41,8 @@ public struct Verifier: Sendable {
         let payload: AttestationPayload
         do {
             envelope = try Envelope(json: try parser.parse(input.attestation))
-            guard envelope.type == PayloadType.attestation else {
-                throw ParmanaError(.malformedPayload, "/payload/type: expected \(PayloadType.attestation), found \(envelope.type)")
+            guard PayloadType.attestationList.contains(envelope.type) else {
+                throw ParmanaError(.malformedPayload, "/payload/type: expected \(PayloadType.attestation) or \(PayloadType.attestationV2), found \(envelope.type)")
             }
             payload = try AttestationPayload(json: envelope.payload)
             checks.payloadWellFormed = true
@@ -54,7 +55,7 @@ public struct Verifier: Sendable {
         }
 
         // 2. Key and signature.
-        if let e = trust.trustError(keyID: payload.keyID, type: PayloadType.attestation, at: payload.issuedAt) {
+        if let e = trust.trustError(keyID: payload.keyID, type: payload.type, at: payload.issuedAt) {
             checks.keyTrusted = false
             problem(e)
         } else {
@@ -106,7 +107,7 @@ public struct Verifier: Sendable {
                 }
                 if let signals, checks.fingerprintMatches == true {
                     do {
-                        let d = try loaded.compiled.evaluate(signals)
+                        let d = loaded.compiled.attested(try loaded.compiled.evaluate(signals), issuedAt: payload.issuedAt)
                         checks.decisionReproduced = d == payload.decision
                         if d != payload.decision {
                             problem(ParmanaError(.decisionMismatch, "re-evaluation gives \(d.action.rawValue) by \(d.ruleID), not the attested decision"))
@@ -138,13 +139,34 @@ public struct Verifier: Sendable {
             }
         }
 
-        // 7. Override.
-        var overrideResolution: Action?
-        if let overrideBytes = input.override {
-            let result = verifyOverride(overrideBytes, for: envelope, payload: payload)
-            checks.overrideValid = result.error == nil
-            if let e = result.error { problem(e) }
-            overrideResolution = result.resolution
+        // 7. Overrides: each must be authentic; those resolved in time count toward the quorum.
+        var approvers: [String] = []
+        var rejected = false
+        let requirement = payload.decision.overrideRequirement
+        if !input.overrides.isEmpty {
+            var allValid = true
+            for bytes in input.overrides {
+                let result = verifyOverride(bytes, for: envelope, payload: payload)
+                guard let o = result.override else {
+                    allValid = false
+                    if let e = result.error { problem(e) }
+                    continue
+                }
+                if let t = requirement?.expiresAt, o.resolvedAt >= t {
+                    problem(ParmanaError(.overrideExpired, "the override by \(o.approverID) was resolved at \(o.resolvedAt), not before expires_at \(t): it does not count"))
+                    continue
+                }
+                switch o.resolution {
+                case .reject: rejected = true
+                case .approve:
+                    if approvers.contains(where: { $0.utf8.elementsEqual(o.approverID.utf8) }) {
+                        problem(ParmanaError(.overrideAlreadyResolved, "\(o.approverID) approved more than once: a quorum counts distinct approvers"))
+                    } else {
+                        approvers.append(o.approverID)
+                    }
+                }
+            }
+            checks.overrideValid = allValid
         }
 
         var valid = checks.payloadWellFormed == true && checks.keyTrusted == true && checks.signatureValid == true
@@ -156,18 +178,20 @@ public struct Verifier: Sendable {
         let authorized: Bool
         if !valid {
             authorized = false
-        } else if payload.decision.requiresOverride {
-            authorized = checks.overrideValid == true && overrideResolution == .approve
+        } else if let requirement {
+            // SPEC §8, §19.3: K approvals from distinct approvers before T, and no reject.
+            authorized = !rejected && approvers.count >= requirement.approvals
         } else {
             authorized = payload.decision.action == .approve
         }
         return VerificationReport(valid: valid, authorized: authorized, checks: checks, errors: errors)
     }
 
-    /// Checks an override envelope against its attestation (SPEC §8). Returns the
-    /// resolution when valid, or the first refusal.
+    /// Checks an override envelope against its attestation (SPEC §8): well-formed, for
+    /// this execution and attestation, by a trusted approver key valid at `resolved_at`,
+    /// signature valid. Returns the payload when authentic, or the first refusal.
     public func verifyOverride(_ bytes: [UInt8], for attestation: Envelope, payload: AttestationPayload)
-        -> (resolution: Action?, error: ParmanaError?)
+        -> (override: OverridePayload?, error: ParmanaError?)
     {
         let envelope: Envelope
         let o: OverridePayload
@@ -186,6 +210,6 @@ public struct Verifier: Sendable {
             return (nil, ParmanaError(.notPending, "the attestation does not require an override"))
         }
         if let e = o.authorityError(envelope, trust: trust) { return (nil, e) }
-        return (o.resolution, nil)
+        return (o, nil)
     }
 }

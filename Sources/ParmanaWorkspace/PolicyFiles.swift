@@ -3,9 +3,9 @@ import ParmanaCore
 import ParmanaYAML
 
 /// Reading policies and case files (JSON, or YAML by extension) for the command line.
-enum PolicyFiles {
+public enum PolicyFiles {
     /// A JSON or YAML document (YAML for `.yaml` / `.yml`).
-    static func readDocument(_ path: String) throws(ParmanaError) -> JSONValue {
+    public static func readDocument(_ path: String) throws(ParmanaError) -> JSONValue {
         if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
             return try YAMLConverter.json(from: String(decoding: try FileIO.read(path), as: UTF8.self), maxBytes: FileIO.policyFileMaxBytes)
         }
@@ -14,7 +14,7 @@ enum PolicyFiles {
 
     /// A policy from a signed envelope or a bare document, without signature checks
     /// (for validate, hash, test, evaluate). A signed one is verified when `trust` is given.
-    static func loadUnchecked(_ path: String, trust: TrustStore? = nil) throws(ParmanaError) -> LoadedPolicy {
+    public static func loadUnchecked(_ path: String, trust: TrustStore? = nil) throws(ParmanaError) -> LoadedPolicy {
         let doc = try readDocument(path)
         if doc["payload"] != nil, doc["signature"] != nil, trust == nil {
             let env = try Envelope(json: doc)
@@ -24,12 +24,12 @@ enum PolicyFiles {
     }
 
     /// The policy files installed in the workspace, in name order.
-    static func installed(_ ws: Workspace) -> [String] {
+    public static func installed(_ ws: Workspace) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: ws.policies)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
     }
 
     /// Every policy installed in the workspace, verified against its trust store.
-    static func registry(_ ws: Workspace, trust: TrustStore, requireSigned: Bool = true) throws(ParmanaError) -> PolicyRegistry {
+    public static func registry(_ ws: Workspace, trust: TrustStore, requireSigned: Bool = true) throws(ParmanaError) -> PolicyRegistry {
         var reg = PolicyRegistry()
         for f in installed(ws) {
             do {
@@ -42,5 +42,5 @@ enum PolicyFiles {
     }
 
     /// The installed file name of a policy.
-    static func fileName(_ p: Policy) -> String { "\(p.policyID)@\(p.version.text).json" }
+    public static func fileName(_ p: Policy) -> String { "\(p.policyID)@\(p.version.text).json" }
 }

@@ -15,3 +15,8 @@ public enum Provenance {
         RuntimeManifest(version: ParmanaVersion.string, executableSHA256: executableSHA256, keyID: keyID)
     }
 }
+
+/// This build's version.
+public enum ParmanaVersion {
+    public static let string = "0.2.0"
+}

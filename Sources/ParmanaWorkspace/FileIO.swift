@@ -67,6 +67,11 @@ public enum FileIO {
         FileHandle.standardOutput.write(Data(bytes))
     }
 
+    /// Rewrites the current stderr line (progress on a terminal).
+    public static func writeStderrInline(_ text: String) {
+        FileHandle.standardError.write(Data(("\r" + text).utf8))
+    }
+
     public static func writeStderr(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }

@@ -1,4 +1,5 @@
 import ParmanaCore
+import ParmanaRuntime
 
 /// `DIR/config.json` (`parmana.config/v1`), documented in docs/configuration.md.
 public struct WorkspaceConfig: Sendable {
@@ -19,12 +20,22 @@ public struct WorkspaceConfig: Sendable {
     public var tokens: [Token]
     public var maxBodyBytes: Int
     public var requestTimeoutSeconds: Int
+    /// This node's name (SPEC §17): `[a-z0-9][a-z0-9._-]{0,63}`; default derived from `log_id`.
+    public var nodeID: String
+    /// Which signals are kept for approvers (SPEC §19.4); default `pending`.
+    public var retainSignals: RetainSignals
+    /// Longest time between the log growing and a checkpoint covering it (SPEC §16.2).
+    public var checkpointIntervalSeconds: Int
+    /// How long a store may take before a decision fails closed (SPEC §17.4).
+    public var storeTimeoutMilliseconds: Int
 
     public static let type = "parmana.config/v1"
 
     public init(listen: String = "127.0.0.1:8080", store: String = "sqlite:data/parmana.sqlite", requireSignedPolicies: Bool = true,
                 logID: String, attestationKey: String = "keys/attestation.key", checkpointKey: String = "keys/attestation.key",
-                tokens: [Token] = [], maxBodyBytes: Int = JSONParser.defaultMaxBytes, requestTimeoutSeconds: Int = 30) {
+                tokens: [Token] = [], maxBodyBytes: Int = JSONParser.defaultMaxBytes, requestTimeoutSeconds: Int = 30,
+                nodeID: String? = nil, retainSignals: RetainSignals = .pending, checkpointIntervalSeconds: Int = 10,
+                storeTimeoutMilliseconds: Int = 2000) {
         self.listen = listen
         self.store = store
         self.requireSignedPolicies = requireSignedPolicies
@@ -34,6 +45,26 @@ public struct WorkspaceConfig: Sendable {
         self.tokens = tokens
         self.maxBodyBytes = maxBodyBytes
         self.requestTimeoutSeconds = requestTimeoutSeconds
+        self.nodeID = nodeID ?? WorkspaceConfig.defaultNodeID(logID: logID)
+        self.retainSignals = retainSignals
+        self.checkpointIntervalSeconds = checkpointIntervalSeconds
+        self.storeTimeoutMilliseconds = storeTimeoutMilliseconds
+    }
+
+    /// `node_id` when none is configured: the log id, lower-cased and cut to the syntax.
+    public static func defaultNodeID(logID: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+        var id = String(logID.lowercased().filter { allowed.contains($0) }.prefix(64))
+        if id.isEmpty || !(id.first!.isLetter || id.first!.isNumber) { id = "n" + id.prefix(63) }
+        return id
+    }
+
+    /// `[a-z0-9][a-z0-9._-]{0,63}`.
+    public static func isNodeID(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard (1...64).contains(u.count) else { return false }
+        func alnum(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) }
+        return alnum(u[0]) && u.dropFirst().allSatisfy { alnum($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
     }
 
     public init(json: JSONValue) throws(ParmanaError) {
@@ -57,6 +88,15 @@ public struct WorkspaceConfig: Sendable {
         tokens = ts
         maxBodyBytes = try r.integer("max_body_bytes")
         requestTimeoutSeconds = try r.integer("request_timeout_seconds")
+        nodeID = try r.optionalString("node_id") ?? WorkspaceConfig.defaultNodeID(logID: logID)
+        guard WorkspaceConfig.isNodeID(nodeID) else { throw r.error("node_id", "must match [a-z0-9][a-z0-9._-]{0,63}") }
+        let retain = try r.optionalString("retain_signals") ?? "pending"
+        guard let rs = RetainSignals(rawValue: retain) else { throw r.error("retain_signals", "must be pending, all or none") }
+        retainSignals = rs
+        checkpointIntervalSeconds = r.optional("checkpoint_interval_seconds") == nil ? 10 : try r.integer("checkpoint_interval_seconds")
+        guard checkpointIntervalSeconds >= 1 else { throw r.error("checkpoint_interval_seconds", "must be at least 1") }
+        storeTimeoutMilliseconds = r.optional("store_timeout_ms") == nil ? 2000 : try r.integer("store_timeout_ms")
+        guard storeTimeoutMilliseconds >= 1 else { throw r.error("store_timeout_ms", "must be at least 1") }
         try r.finish()
     }
 
@@ -67,13 +107,16 @@ public struct WorkspaceConfig: Sendable {
             "attestation_key": .string(attestationKey), "checkpoint_key": .string(checkpointKey),
             "tokens": .array(tokens.map { ["name": .string($0.name), "sha256": .string($0.sha256), "roles": .array($0.roles.map(JSONValue.string))] }),
             "max_body_bytes": .number(Double(maxBodyBytes)), "request_timeout_seconds": .number(Double(requestTimeoutSeconds)),
+            "node_id": .string(nodeID), "retain_signals": .string(retainSignals.rawValue),
+            "checkpoint_interval_seconds": .number(Double(checkpointIntervalSeconds)), "store_timeout_ms": .number(Double(storeTimeoutMilliseconds)),
         ]
     }
 
     /// The variables `applying(overrides:)` understands.
     public static let overrideNames = [
         "PARMANA_LISTEN", "PARMANA_STORE", "PARMANA_REQUIRE_SIGNED_POLICIES", "PARMANA_MAX_BODY_BYTES",
-        "PARMANA_REQUEST_TIMEOUT_SECONDS", "PARMANA_LOG_LEVEL", "PARMANA_TOKEN",
+        "PARMANA_REQUEST_TIMEOUT_SECONDS", "PARMANA_LOG_LEVEL", "PARMANA_TOKEN", "PARMANA_NODE_ID", "PARMANA_RETAIN_SIGNALS",
+        "PARMANA_CHECKPOINT_INTERVAL_SECONDS", "PARMANA_STORE_TIMEOUT_MS",
     ]
 
     /// This configuration with `PARMANA_*` overrides applied (read by `main`, passed in).
@@ -96,6 +139,14 @@ public struct WorkspaceConfig: Sendable {
                 }
             case "PARMANA_MAX_BODY_BYTES": c.maxBodyBytes = try positive()
             case "PARMANA_REQUEST_TIMEOUT_SECONDS": c.requestTimeoutSeconds = try positive()
+            case "PARMANA_NODE_ID":
+                guard WorkspaceConfig.isNodeID(value) else { throw ParmanaError(.invalidConfig, "\(name)=\(value): must match [a-z0-9][a-z0-9._-]{0,63}") }
+                c.nodeID = value
+            case "PARMANA_RETAIN_SIGNALS":
+                guard let rs = RetainSignals(rawValue: value) else { throw ParmanaError(.invalidConfig, "\(name)=\(value): expected pending, all or none") }
+                c.retainSignals = rs
+            case "PARMANA_CHECKPOINT_INTERVAL_SECONDS": c.checkpointIntervalSeconds = try positive()
+            case "PARMANA_STORE_TIMEOUT_MS": c.storeTimeoutMilliseconds = try positive()
             case "PARMANA_LOG_LEVEL", "PARMANA_TOKEN": break  // read by `serve` and by `--server` clients
             default:
                 throw ParmanaError(.invalidConfig, "unknown setting \(name); known: PARMANA_DIR, \(WorkspaceConfig.overrideNames.joined(separator: ", "))")

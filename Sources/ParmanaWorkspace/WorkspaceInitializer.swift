@@ -3,30 +3,30 @@ import ParmanaRuntime
 
 /// Creates a complete, ready workspace (SPEC §14 layout). Used by `parmana init` and by
 /// `parmana serve --init`; never touches an existing workspace.
-enum WorkspaceInitializer {
+public enum WorkspaceInitializer {
     /// The identity of the demo approver key `init` makes.
-    static let demoApproverID = "demo-approver@example.com"
+    public static let demoApproverID = "demo-approver@example.com"
 
     /// What was made.
-    struct Created {
-        var workspace: Workspace
-        var attestationKeyID: String
-        var policyKeyID: String
-        var approverKeyID: String
-        var approverID: String
-        var runtimeHash: String
-        var token: String
-        var auditEntries: Int
+    public struct Created: Sendable {
+        public var workspace: Workspace
+        public var attestationKeyID: String
+        public var policyKeyID: String
+        public var approverKeyID: String
+        public var approverID: String
+        public var runtimeHash: String
+        public var token: String
+        public var auditEntries: Int
 
-        var tokenFile: String { workspace.tokens + "/admin.token" }
+        public var tokenFile: String { workspace.tokens + "/admin.token" }
 
-        var json: JSONValue {
+        public var json: JSONValue {
             ["dir": .string(workspace.root), "runtime_hash": .string(runtimeHash), "attestation_key_id": .string(attestationKeyID),
              "token_file": .string(tokenFile), "policies": .array(ExamplePolicies.all.map { .string($0.name) }),
              "audit_entries": .number(Double(auditEntries))]
         }
 
-        var text: String {
+        public var text: String {
             """
             Initialized workspace \(workspace.root)
               attestation key \(attestationKeyID) (also signs checkpoints)
@@ -40,10 +40,13 @@ enum WorkspaceInitializer {
         }
     }
 
-    static func create(_ ws: Workspace, approverID: String, progress: (String) -> Void) async throws(ParmanaError) -> Created {
+    public static func create(_ ws: Workspace, approverID: String, progress: (String) -> Void) async throws(ParmanaError) -> Created {
         if FileIO.exists(ws.config) {
             throw ParmanaError(.invalidConfig, "\(ws.root) is already a workspace (config.json exists); choose another --dir")
         }
+        // Settings from the environment are checked before anything is written: a bad one
+        // must not leave a half-made workspace behind.
+        _ = try WorkspaceConfig(logID: "parmana-check").applying(overrides: CLIContext.current.overrides)
         let now = SystemClock().now()
         try FileIO.createDirectory(ws.root, mode: 0o700)
         try FileIO.createDirectory(ws.keys, mode: 0o700)
@@ -86,9 +89,9 @@ enum WorkspaceInitializer {
         try FileIO.write(PrettyJSON.bytes(config.json), to: ws.config, mode: 0o600)
 
         progress("opening the store")
-        let opened = try await WorkspaceRuntime.open(ws)
-        let size = try await opened.runtime.store.size()
-        await opened.runtime.store.close()
+        let size = try await WorkspaceRuntime.with(ws) { (runtime) throws(ParmanaError) in
+            do throws(StoreError) { return try await runtime.store.size() } catch { throw ParmanaError(error) }
+        }
         return Created(workspace: ws, attestationKeyID: attestation.keyID, policyKeyID: policyKey.keyID, approverKeyID: approver.keyID,
                        approverID: approverID, runtimeHash: RuntimeManifest.identityHash(of: manifest.payload), token: token,
                        auditEntries: size)

@@ -1,11 +1,15 @@
 import Foundation
+import Logging
 import ParmanaCore
 import ParmanaRuntime
 import ParmanaSQLite
+import ServiceLifecycle
 
-/// Opens a workspace (SPEC §14 layout) into a ready ``Runtime``. Refuses to start
-/// without config, keys, trust store or policies, saying how to fix it; never
-/// generates a key silently.
+/// The composition root: opens a workspace (SPEC §14 layout) into a ready ``Runtime``,
+/// choosing back ends by URL, and owns their lifecycle — as services for `serve`
+/// (``services(logger:)``), or around one command (``with(_:config:clock:storeOverride:start:_:)``).
+/// Refuses to start without config, keys, trust store or policies, saying how to fix
+/// it; never generates a key silently.
 public struct WorkspaceRuntime: Sendable {
     public let workspace: Workspace
     public let config: WorkspaceConfig
@@ -34,7 +38,7 @@ public struct WorkspaceRuntime: Sendable {
             if path.hasPrefix("//") { path.removeFirst(2) }
             if !path.hasPrefix("/") { path = workspace.root + "/" + path }
             try FileIO.createDirectory((path as NSString).deletingLastPathComponent, mode: 0o700)
-            return try SQLiteEvidenceStore(path: path)
+            do { return try SQLiteEvidenceStore(path: path) } catch { throw ParmanaError(error) }
         }
         throw ParmanaError(.invalidConfig, "unsupported store URL '\(url)'; use sqlite:PATH or memory: (redis:// and postgres:// are not available in this build)")
     }
@@ -63,8 +67,40 @@ public struct WorkspaceRuntime: Sendable {
         let store = try openStore(storeOverride ?? config.store, workspace: ws)
         let runtime = Runtime(RuntimeConfiguration(
             store: store, trust: trust, signer: key, checkpointSigner: cpKey?.roles.contains(.checkpoint) == true ? cpKey : nil,
-            clock: clock, manifest: manifest, logID: config.logID), policies: registry)
-        if start { try await runtime.start() }
+            clock: clock, manifest: manifest, logID: config.logID, nodeID: config.nodeID, retainSignals: config.retainSignals,
+            checkpointIntervalSeconds: config.checkpointIntervalSeconds), policies: registry)
+        if start {
+            do { try await runtime.start() } catch {
+                await store.close()
+                throw error
+            }
+        }
         return WorkspaceRuntime(workspace: ws, config: config, trust: trust, runtime: runtime)
+    }
+
+    /// Opens the workspace, runs `body`, and closes the store whatever happens: the
+    /// lifecycle of a one-shot command.
+    public static func with<T>(_ ws: Workspace, config: WorkspaceConfig? = nil, clock: any Clock = SystemClock(), storeOverride: String? = nil,
+                               start: Bool = true, _ body: (Runtime) async throws(ParmanaError) -> T) async throws(ParmanaError) -> T {
+        let opened = try await open(ws, config: config, clock: clock, storeOverride: storeOverride, start: start)
+        do {
+            let result = try await body(opened.runtime)
+            await opened.runtime.store.close()
+            return result
+        } catch {
+            await opened.runtime.store.close()
+            throw error
+        }
+    }
+
+    /// The services that own the runtime's lifecycle under `serve`, in service-group
+    /// order: the store (stopped last), the checkpointer and the expiry sweeper. The
+    /// caller appends its HTTP server, which then stops first.
+    public func services(logger: Logger) -> [any Service] {
+        [
+            StoreService(store: runtime.store, logger: logger),
+            CheckpointerService(runtime: runtime, interval: .seconds(config.checkpointIntervalSeconds), logger: logger),
+            ExpirySweeperService(runtime: runtime, logger: logger),
+        ]
     }
 }

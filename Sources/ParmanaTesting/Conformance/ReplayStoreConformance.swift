@@ -1,0 +1,89 @@
+import Foundation
+import ParmanaCore
+import ParmanaRuntime
+import Testing
+
+/// The conformance suite of the ``ReplayStore`` port (SPEC §17.1): one atomic
+/// insert-if-absent per fingerprint whose value is the claim token; release only with
+/// the same token; in-flight and in-doubt lists per node. Run by memory and Redis.
+public struct ReplayStoreConformance: Sendable {
+    public var make: @Sendable () async throws -> any ReplayStore
+
+    public init(make: @escaping @Sendable () async throws -> any ReplayStore) { self.make = make }
+
+    static func fp(_ n: Int) -> String { Hashing.sha256Hex(Array("fingerprint \(n) \(UUID().uuidString)".utf8)) }
+
+    public func runAll() async throws {
+        try await claimsOnceWithToken()
+        try await concurrentClaimsHaveOneWinner()
+        try await releaseOnlyOwnToken()
+        try await inFlightAndInDoubt()
+    }
+
+    public func claimsOnceWithToken() async throws {
+        let store = try await make()
+        let fp = Self.fp(1)
+        let a = ReplayClaim(fingerprint: fp, nodeID: "node-a", executionID: ConformanceData.id(1))
+        #expect(try await store.consume(a) == .consumed)
+        let b = ReplayClaim(fingerprint: fp, nodeID: "node-b", executionID: ConformanceData.id(2))
+        #expect(try await store.consume(b) == .replay(executionID: a.executionID, nodeID: "node-a"))
+        #expect(try await store.claim(of: fp) == a)
+        #expect(try await store.claim(of: Self.fp(2)) == nil)
+        await store.close()
+    }
+
+    public func concurrentClaimsHaveOneWinner() async throws {
+        let store = try await make()
+        let fp = Self.fp(3)
+        let outcomes = try await withThrowingTaskGroup(of: (ReplayClaim, ReplayOutcome).self) { g in
+            for i in 0..<64 {
+                g.addTask {
+                    let c = ReplayClaim(fingerprint: fp, nodeID: "node-\(i % 3)", executionID: ConformanceData.id(100 + i))
+                    return (c, try await store.consume(c))
+                }
+            }
+            var all: [(ReplayClaim, ReplayOutcome)] = []
+            for try await o in g { all.append(o) }
+            return all
+        }
+        let winners = outcomes.filter { $0.1 == .consumed }
+        #expect(winners.count == 1)
+        let w = winners[0].0
+        #expect(outcomes.filter { $0.1 == .replay(executionID: w.executionID, nodeID: w.nodeID) }.count == 63)
+        await store.close()
+    }
+
+    public func releaseOnlyOwnToken() async throws {
+        let store = try await make()
+        let fp = Self.fp(4)
+        let mine = ReplayClaim(fingerprint: fp, nodeID: "node-a", executionID: ConformanceData.id(4))
+        let theirs = ReplayClaim(fingerprint: fp, nodeID: "node-b", executionID: ConformanceData.id(5))
+        _ = try await store.consume(mine)
+        try await store.release(theirs)
+        #expect(try await store.claim(of: fp) == mine, "another token must not release a claim")
+        try await store.release(mine)
+        #expect(try await store.claim(of: fp) == nil)
+        #expect(try await store.consume(theirs) == .consumed)
+        await store.close()
+    }
+
+    public func inFlightAndInDoubt() async throws {
+        let store = try await make()
+        let node = "node-\(UUID().uuidString.prefix(8).lowercased())"
+        let a = ReplayClaim(fingerprint: Self.fp(6), nodeID: node, executionID: ConformanceData.id(6))
+        let b = ReplayClaim(fingerprint: Self.fp(7), nodeID: node, executionID: ConformanceData.id(7))
+        let c = ReplayClaim(fingerprint: Self.fp(8), nodeID: node, executionID: ConformanceData.id(8))
+        for x in [a, b, c] { _ = try await store.consume(x) }
+        #expect(try await store.inDoubt(node: node, includeInFlight: false).isEmpty)
+        #expect(Set(try await store.inDoubt(node: node, includeInFlight: true)) == [a, b, c])
+        try await store.settle(a)
+        try await store.markInDoubt(b)
+        #expect(try await store.inDoubt(node: node, includeInFlight: false) == [b])
+        #expect(Set(try await store.inDoubt(node: node, includeInFlight: true)) == [b, c])
+        #expect(try await store.claim(of: a.fingerprint) == a, "settling keeps the claim")
+        try await store.release(b)
+        #expect(try await store.claim(of: b.fingerprint) == nil)
+        #expect(Set(try await store.inDoubt(node: node, includeInFlight: true)) == [c])
+        await store.close()
+    }
+}
