@@ -18,5 +18,7 @@ echo "== crash safety (kill -9 mid-stream)"
 bash scripts/crash-test.sh "$bin" 5
 echo "== HTTP walk-through (README): server process, curl, override --server, verify, graceful stop"
 bash scripts/http-demo.sh "$bin/parmana"
+echo "== approver console in headless Chromium (scripts/console-test.sh)"
+bash scripts/console-test.sh "$bin"
 echo "== interop (Swift ⇄ Python)"
 bash interop/run.sh "$bin"

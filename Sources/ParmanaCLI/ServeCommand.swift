@@ -23,6 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String?
     @Option(name: .customLong("console-vectors"), help: ArgumentHelp("Serve the RFC 8785 vectors of this directory to the console's self-test page (tests).", visibility: .hidden))
     var consoleVectors: String?
+    @Option(name: .customLong("test-clock"), help: ArgumentHelp("Read the time from this file (RFC 3339), re-read on every use: tests move a live server's clock (expiry) without sleeping.", visibility: .hidden))
+    var testClock: String?
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
@@ -49,7 +51,8 @@ struct ServeCommand: AsyncParsableCommand {
             guard !tokens.isEmpty else {
                 throw ParmanaError(.invalidConfig, "no API tokens in \(ws.config); add one under \"tokens\" as {\"name\", \"sha256\" (of the token), \"roles\"}")
             }
-            let opened = try await WorkspaceRuntime.open(ws, config: config)
+            let clock: any Clock = try testClock.map { p throws(ParmanaError) in try FileClock(path: p) } ?? SystemClock()
+            let opened = try await WorkspaceRuntime.open(ws, config: config, clock: clock)
             var logger = Logger(label: "parmana") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = level
             let settings = APISettings(tokens: tokens, maxBodyBytes: config.maxBodyBytes,

@@ -12,7 +12,7 @@ public struct APISettings: Sendable {
     /// durable decision into an error.
     public var requestTimeout: Duration
     /// A directory holding the RFC 8785 vector files the console's self-test page runs
-    /// (served at `/console/vectors/NAME`); nil serves none. For tests.
+    /// (served at `/console/vectors/jcs/NAME`); nil serves none. For tests.
     public var consoleVectorsDirectory: String?
 
     public init(tokens: [APIToken], maxBodyBytes: Int = JSONParser.defaultMaxBytes, requestTimeout: Duration = .seconds(30),

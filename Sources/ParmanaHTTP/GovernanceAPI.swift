@@ -35,7 +35,7 @@ public struct GovernanceAPI: Sendable {
         "GET /v1/audit/checkpoint": .read, "POST /v1/audit/checkpoints": .admin, "GET /v1/audit/entries": .read,
         "GET /v1/audit/proofs/inclusion": .read, "GET /v1/audit/proofs/consistency": .read,
         // The console's static files: open (the token is typed into the page, never a cookie).
-        "GET /console": nil, "GET /console/{file}": nil, "GET /console/vectors/{file}": nil,
+        "GET /console": nil, "GET /console/{file}": nil, "GET /console/vectors/jcs/{file}": nil,
     ]
 
     /// A router serving every endpoint. Each route is registered through `add`, which
@@ -110,7 +110,7 @@ public struct GovernanceAPI: Sendable {
             return try self.consoleFile("index.html")
         }
         add(router, .get, "/console/{file}") { _, context in try self.consoleFile(try context.parameters.require("file")) }
-        add(router, .get, "/console/vectors/{file}") { _, context in try self.consoleVector(try context.parameters.require("file")) }
+        add(router, .get, "/console/vectors/jcs/{file}") { _, context in try self.consoleVector(try context.parameters.require("file")) }
         return router
     }
 

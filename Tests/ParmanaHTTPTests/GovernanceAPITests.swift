@@ -364,7 +364,7 @@ import Testing
                 let parts = route.split(separator: " ")
                 let method: HTTPRequest.Method = parts[0] == "GET" ? .get : .post
                 let uri = String(parts[1]).replacingOccurrences(of: "{id}", with: "x").replacingOccurrences(of: "{version}", with: "1.0.0")
-                    .replacingOccurrences(of: "/console/vectors/{file}", with: "/console/vectors/numbers.txt")
+                    .replacingOccurrences(of: "/console/vectors/jcs/{file}", with: "/console/vectors/jcs/numbers.txt")
                     .replacingOccurrences(of: "{file}", with: "app.js")
                 let body = method == .post ? ByteBuffer(string: "{}") : nil
                 func status(_ headers: HTTPFields) async throws -> TestResponse {
@@ -374,7 +374,7 @@ import Testing
                     let r = try await status([:])
                     switch route {
                     case "GET /console": #expect(r.status == .permanentRedirect, "\(route) redirects to /console/")
-                    case "GET /console/vectors/{file}": #expect(r.status == .notFound, "\(route) serves nothing unless configured")
+                    case "GET /console/vectors/jcs/{file}": #expect(r.status == .notFound, "\(route) serves nothing unless configured")
                     default: #expect(r.status == .ok, "\(route) is open")
                     }
                     continue
