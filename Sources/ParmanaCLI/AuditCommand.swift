@@ -68,7 +68,7 @@ struct AuditCommand: AsyncParsableCommand {
             let config = try WorkspaceRuntime.loadConfig(ws)
             let ts: TrustStore
             if let trust { ts = try TrustStore(json: try FileIO.readJSON(trust)) } else { ts = try WorkspaceRuntime.loadTrust(ws) }
-            let store = try WorkspaceRuntime.openStore(config.store, workspace: ws)
+            let store = try WorkspaceRuntime.openStore(config.store, workspace: ws, storeTimeoutMilliseconds: config.storeTimeoutMilliseconds)
             do throws(StoreError) {
                 defer { Task { await store.close() } }
                 let size = try await store.size()
@@ -92,6 +92,13 @@ struct AuditCommand: AsyncParsableCommand {
                 if report.valid {
                     progress("comparing what the store serves with the log")
                     report.problems += verifier.projection.compare(try await store.projectionRows())
+                    // The stored Merkle nodes that proofs are built from, in pages.
+                    let ids = verifier.projection.treeNodes.keys.sorted()
+                    var stored: [MerkleNodeID: [UInt8]] = [:]
+                    for start in stride(from: 0, to: ids.count, by: 500) {
+                        stored.merge(try await store.treeHashes(Array(ids[start..<min(ids.count, start + 500)]))) { a, _ in a }
+                    }
+                    report.problems += verifier.projection.compare(treeHashes: stored)
                     report.valid = report.problems.isEmpty
                 } else {
                     progress("the log itself is broken: what the store serves beside it is not compared")
@@ -163,7 +170,7 @@ struct AuditCommand: AsyncParsableCommand {
                 guard from >= 1 else { throw ParmanaError(.invalidRequest, "--from must be at least 1") }
                 let ws = workspace.path
                 let config = try WorkspaceRuntime.loadConfig(ws)
-                let store = try WorkspaceRuntime.openStore(config.store, workspace: ws)
+                let store = try WorkspaceRuntime.openStore(config.store, workspace: ws, storeTimeoutMilliseconds: config.storeTimeoutMilliseconds)
                 let sink = try OutputSink(out)
                 do {
                     let size = try await store.size()
@@ -186,7 +193,10 @@ struct AuditCommand: AsyncParsableCommand {
                         next += page.count
                         if out != nil && !common.json { FileIO.writeStderr("… \(next - 1) of \(size) entries") }
                     }
-                    for cp in try await store.checkpoints() { try sink.write(LogExport.checkpointLine(cp)) }
+                    // Checkpoints of the exported range: a smaller one cannot be checked from it.
+                    for cp in try await store.checkpoints() where ((try? CheckpointPayload(json: cp.payload).size) ?? 0) >= from - 1 {
+                        try sink.write(LogExport.checkpointLine(cp))
+                    }
                     try sink.close()
                     await store.close()
                     if let out {

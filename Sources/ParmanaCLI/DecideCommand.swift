@@ -33,6 +33,9 @@ struct DecideCommand: AsyncParsableCommand {
         guard (signals == nil) != (signalsLines == nil) else {
             throw ValidationError("give exactly one of --signals or --signals-lines")
         }
+        guard signalsLines == nil || idempotencyKey == nil else {
+            throw ValidationError("--idempotency-key names one request; it cannot be used with --signals-lines")
+        }
     }
 
     func run() async throws {

@@ -16,11 +16,12 @@ enum ErrorStatus {
         case .invalidSignals, .undeclaredSignal: return .unprocessableContent
         case .storeUnavailable, .signerUnavailable, .overloaded: return .serviceUnavailable
         case .requestTimeout: return .requestTimeout
-        case .internalError, .io, .invalidConfig: return .internalServerError
+        // A store that serves something its own log contradicts: the server's fault.
+        case .internalError, .io, .invalidConfig, .projectionMismatch: return .internalServerError
         case .invalidJSON, .duplicateKey, .invalidString, .numberOutOfRange, .tooDeep, .invalidEncoding,
              .malformedPayload, .invalidSignature, .untrustedKey, .invalidKey, .insecureKeyFile, .invalidPolicy,
              .unsignedPolicy, .auditChainBroken, .invalidProof, .fingerprintMismatch, .policyMismatch,
-             .decisionMismatch, .unknownRuntime, .invalidRequest, .invalidYAML, .projectionMismatch:
+             .decisionMismatch, .unknownRuntime, .invalidRequest, .invalidYAML:
             return .badRequest
         }
     }

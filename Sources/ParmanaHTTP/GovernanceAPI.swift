@@ -221,7 +221,7 @@ public struct GovernanceAPI: Sendable {
             throw ParmanaError(.invalidRequest, "the override is for execution \(named), but was posted to \(id)")
         }
         let result = try await runtime.override(body)
-        metrics.overridden(result.state)
+        metrics.overridden(result.resolution)
         return APIResponse.json(result.json)
     }
 

@@ -47,8 +47,10 @@ public final class ServerMetrics: Sendable {
         latency.record(duration)
     }
 
-    func overridden(_ state: ExecutionState) {
-        overrides[state == .overrideApproved ? .approve : .reject]?.increment()
+    /// Counts an accepted override by its resolution (an approval that leaves the quorum
+    /// unmet is still an approval).
+    func overridden(_ resolution: Action) {
+        overrides[resolution]?.increment()
     }
 
     /// Counts the failures that matter to operators.

@@ -90,7 +90,12 @@ public final class MemoryEvidenceStore: EvidenceStore {
     }
 
     public func add(checkpoint: Envelope) async throws(StoreError) {
-        try locked { (s) throws(StoreError) in s.checkpoints.append(checkpoint) }
+        try locked { (s) throws(StoreError) in
+            // One checkpoint per size, the newest kept (as the SQLite store does).
+            let size = (try? CheckpointPayload(json: checkpoint.payload).size) ?? -1
+            s.checkpoints.removeAll { ((try? CheckpointPayload(json: $0.payload).size) ?? -2) == size }
+            s.checkpoints.append(checkpoint)
+        }
     }
 
     // MARK: reads
@@ -172,9 +177,12 @@ public final class MemoryEvidenceStore: EvidenceStore {
             for (id, row) in s.executions {
                 rows.append(.execution(id: id, seq: row.seq, state: row.state, resolutionSeqs: row.resolutions))
             }
-            for id in s.pending { rows.append(.pending(id: id, seq: s.executions[id]?.seq ?? 0)) }
+            for id in s.pending {
+                let row = s.executions[id]
+                rows.append(.pending(id: id, seq: row?.seq ?? 0, policyID: row?.policyID ?? "", expiresAt: row?.expiresAt))
+            }
             for (id, signals) in s.signals { rows.append(.retainedSignals(id: id, signals: signals)) }
-            for (key, r) in s.idempotency { rows.append(.idempotency(key: key, executionID: r.executionID)) }
+            for (key, r) in s.idempotency { rows.append(.idempotency(key: key, executionID: r.executionID, requestHash: r.requestHash)) }
             return rows
         }
     }

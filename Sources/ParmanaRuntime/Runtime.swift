@@ -77,6 +77,8 @@ public struct OverrideResult: Sendable {
     public var state: ExecutionState
     public var seq: Int
     public var quorum: JSONValue
+    /// The accepted override's resolution.
+    public var resolution: Action
 
     public var json: JSONValue {
         ["execution_id": .string(executionID), "execution_state": .string(state.rawValue), "seq": .number(Double(seq)),
@@ -230,10 +232,7 @@ public final class Runtime: Sendable {
     /// The identity of a request for idempotency: policy id, pinned version (or none),
     /// fingerprint, and whether an explanation was asked for.
     public static func requestHash(policyID: String, version: String?, fingerprint: String, explain: Bool) -> String {
-        Hashing.canonicalHash([
-            "policy_id": .string(policyID), "version": version.map { .string($0) } ?? .null,
-            "execution_fingerprint": .string(fingerprint), "explain": .bool(explain),
-        ])
+        IdempotencyRequest.hash(policyID: policyID, version: version, fingerprint: fingerprint, explain: explain)
     }
 
     /// The original decision for a retried Idempotency-Key, rebuilt from the log: the
@@ -295,6 +294,12 @@ public final class Runtime: Sendable {
         for _ in 0..<8 {
             let view = try await execution(o.executionID)
             let life = view.lifecycle
+            // The runtime's own clock also decides expiry: a backdated resolved_at cannot
+            // slip in after T, and an expiry due is recorded now, not at the next sweep.
+            if life.isExpired(at: config.clock.now()) {
+                _ = try await expireDue()
+                throw ParmanaError(.overrideExpired, "execution \(o.executionID) expired unresolved at \(life.requirement?.expiresAt?.description ?? "?")")
+            }
             if let e = life.refusal(o) { throw e }
             if let e = o.authorityError(env, trust: config.trust) { throw e }
             let next = life.accepting(o, seq: 0)
@@ -303,7 +308,7 @@ public final class Runtime: Sendable {
                                           dropRetainedSignals: next.state != .pendingOverride && config.retainSignals == .pending)
             switch try await stored({ () throws(StoreError) in try await store.commit(commit) }) {
             case .committed(let seq):
-                return OverrideResult(executionID: o.executionID, state: next.state, seq: seq, quorum: next.quorumJSON)
+                return OverrideResult(executionID: o.executionID, state: next.state, seq: seq, quorum: next.quorumJSON, resolution: o.resolution)
             case .notFound: throw ParmanaError(.executionNotFound, "no execution \(o.executionID)")
             case .stale: continue
             }

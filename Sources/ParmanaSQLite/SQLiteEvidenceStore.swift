@@ -56,7 +56,9 @@ public final class SQLiteEvidenceStore: EvidenceStore {
     public let maxBatch = 512
 
     /// Opens (creating if needed) the database at `path`, migrating an older schema.
-    public init(path: String) throws(StoreError) {
+    /// `busyTimeout` bounds how long a write waits for another process's lock
+    /// (`store_timeout_ms`); past it the write fails with `store_unavailable`.
+    public init(path: String, busyTimeout: Duration = .seconds(2)) throws(StoreError) {
         self.path = path
         var config = Configuration()
         config.prepareDatabase { db in
@@ -67,7 +69,7 @@ public final class SQLiteEvidenceStore: EvidenceStore {
             try db.execute(sql: "PRAGMA page_size = 4096")
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(Double(busyTimeout.components.seconds) + Double(busyTimeout.components.attoseconds) / 1e18)
         do {
             pool = try DatabasePool(path: path, configuration: config)
             // GRDB switches the writer to synchronous=NORMAL when it enables WAL; an

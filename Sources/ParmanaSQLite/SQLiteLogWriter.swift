@@ -29,7 +29,9 @@ struct SQLiteLogWriter {
             """).execute(arguments: [a.entry.seq, SQLiteSchema.kindCode(kind), executionIDBytes, fingerprintBytes,
                                      at.millisecondsSinceEpoch, Data(a.entryHash), Data(record)])
         for n in a.nodes {
-            try db.cachedStatement(sql: "INSERT INTO tree (node, hash) VALUES (?, ?)").execute(arguments: [n.node.key, Data(n.hash)])
+            // OR REPLACE: a node planted ahead of the log cannot block appends; audit verify
+            // compares every stored node with the log.
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO tree (node, hash) VALUES (?, ?)").execute(arguments: [n.node.key, Data(n.hash)])
         }
         return a.entry.seq
     }

@@ -62,14 +62,21 @@ enum SQLiteRows {
         return (value(after: #""execution_id":""#, length: 36), value(after: #""execution_fingerprint":""#, length: 64))
     }
 
+    /// Stored tree hashes in two queries (leaves from `entries`, interior nodes from
+    /// `tree`): a proof or a chain resume reads O(log n) rows in two statements.
     static func treeHashes(_ db: Database, _ ids: [MerkleNodeID]) throws -> [MerkleNodeID: [UInt8]] {
         var out: [MerkleNodeID: [UInt8]] = [:]
-        for id in ids {
-            if id.level == 0 {
-                if let h = try SQLiteBytes.one(db, "SELECT entry_hash FROM entries WHERE seq = ?", [id.index + 1]) { out[id] = h }
-            } else if let h = try SQLiteBytes.one(db, "SELECT hash FROM tree WHERE node = ?", [id.key]) {
-                out[id] = h
-            }
+        let leaves = ids.filter { $0.level == 0 }, interior = ids.filter { $0.level > 0 }
+        func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
+        if !leaves.isEmpty {
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq, entry_hash FROM entries WHERE seq IN (\(marks(leaves.count)))"),
+                                           arguments: StatementArguments(leaves.map { $0.index + 1 }))
+            while let r = try rows.next() { out[MerkleNodeID(level: 0, index: (r["seq"] as Int) - 1)] = SQLiteBytes.column(r, "entry_hash") }
+        }
+        if !interior.isEmpty {
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT node, hash FROM tree WHERE node IN (\(marks(interior.count)))"),
+                                           arguments: StatementArguments(interior.map(\.key)))
+            while let r = try rows.next() { out[MerkleNodeID(key: r["node"])] = SQLiteBytes.column(r, "hash") }
         }
         return out
     }
@@ -124,20 +131,22 @@ enum SQLiteRows {
         }
         // Resolutions of executions that do not exist.
         for (id, seqs) in resolutions { rows.append(.execution(id: id, seq: seqs.first ?? 0, state: .pendingOverride, resolutionSeqs: seqs)) }
-        let pending = try Row.fetchCursor(db, sql: "SELECT seq, execution_id FROM pending")
+        let pending = try Row.fetchCursor(db, sql: "SELECT seq, execution_id, policy_id, expires_at FROM pending")
         while let r = try pending.next() {
             let id = SQLiteBytes.column(r, "execution_id")
-            rows.append(.pending(id: SQLiteSchema.uuidString(id), seq: r["seq"]))
+            let expires: Int64? = r["expires_at"]
+            rows.append(.pending(id: SQLiteSchema.uuidString(id), seq: r["seq"], policyID: r["policy_id"],
+                                 expiresAt: expires.map { Timestamp(millisecondsSinceEpoch: $0) }))
         }
         let signals = try Row.fetchCursor(db, sql: "SELECT execution_id, signals FROM signals")
         while let r = try signals.next() {
             let id = SQLiteBytes.column(r, "execution_id")
             rows.append(.retainedSignals(id: SQLiteSchema.uuidString(id), signals: SQLiteBytes.column(r, "signals")))
         }
-        let keys = try Row.fetchCursor(db, sql: "SELECT key, execution_id FROM idempotency")
+        let keys = try Row.fetchCursor(db, sql: "SELECT key, execution_id, request_hash FROM idempotency")
         while let r = try keys.next() {
             let id = SQLiteBytes.column(r, "execution_id")
-            rows.append(.idempotency(key: r["key"], executionID: SQLiteSchema.uuidString(id)))
+            rows.append(.idempotency(key: r["key"], executionID: SQLiteSchema.uuidString(id), requestHash: Hex.encode(SQLiteBytes.column(r, "request_hash"))))
         }
         return rows
     }

@@ -8,8 +8,8 @@ import ParmanaCore
 ///
 /// | table | holds | per decision |
 /// |---|---|---|
-/// | `entries` | the audit log: seq, kind, execution id (16 B), fingerprint (32 B), recorded_at (ms), entry_hash (32 B), record (JCS) | one row |
-/// | `tree` | interior Merkle nodes (complete subtrees, level ≥ 1) by ``MerkleNodeID/key`` | ~one row |
+/// | `entries` | the audit log: seq, kind, execution id (16 B) and fingerprint (32 B) — NULL for execution entries, whose record holds them — recorded_at (ms), entry_hash (32 B), record (JCS) | one row |
+/// | `tree` | interior Merkle nodes (complete subtrees, level ≥ 2; level 1 is two leaf reads) by ``MerkleNodeID/key`` | ~¼ row |
 /// | `replay` | fingerprint → seq of the execution entry that consumed it | one row |
 /// | `executions` | execution id → seq, state | one row |
 /// | `resolutions` | execution id, seq of each accepted override / expiry | per override |

@@ -31,14 +31,14 @@ public struct WorkspaceRuntime: Sendable {
     }
 
     /// The evidence store named by a URL.
-    public static func openStore(_ url: String, workspace: Workspace) throws(ParmanaError) -> any EvidenceStore {
+    public static func openStore(_ url: String, workspace: Workspace, storeTimeoutMilliseconds: Int = 2000) throws(ParmanaError) -> any EvidenceStore {
         if url == "memory:" { return MemoryEvidenceStore() }
         if url.hasPrefix("sqlite:") {
             var path = String(url.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path.removeFirst(2) }
             if !path.hasPrefix("/") { path = workspace.root + "/" + path }
             try FileIO.createDirectory((path as NSString).deletingLastPathComponent, mode: 0o700)
-            do { return try SQLiteEvidenceStore(path: path) } catch { throw ParmanaError(error) }
+            do { return try SQLiteEvidenceStore(path: path, busyTimeout: .milliseconds(storeTimeoutMilliseconds)) } catch { throw ParmanaError(error) }
         }
         throw ParmanaError(.invalidConfig, "unsupported store URL '\(url)'; use sqlite:PATH or memory: (redis:// and postgres:// are not available in this build)")
     }
@@ -55,7 +55,11 @@ public struct WorkspaceRuntime: Sendable {
         let key = try FileIO.loadPrivateKey(keyPath)
         guard key.roles.contains(.attestation) else { throw ParmanaError(.invalidConfig, "\(keyPath) does not have the attestation role") }
         let cpPath = ws.root + "/" + config.checkpointKey
-        let cpKey = FileIO.exists(cpPath) ? try FileIO.loadPrivateKey(cpPath) : nil
+        guard FileIO.exists(cpPath) else { throw missing("the checkpoint key", cpPath) }
+        let cpKey = try FileIO.loadPrivateKey(cpPath)
+        guard cpKey.roles.contains(.checkpoint) else {
+            throw ParmanaError(.invalidConfig, "\(cpPath) (checkpoint_key) does not have the checkpoint role; checkpoints could never be signed")
+        }
         guard trust.key(key.keyID) != nil else {
             throw ParmanaError(.invalidConfig, "the attestation key \(key.keyID) is not in \(ws.trust); add it with 'parmana trust add-key'")
         }
@@ -64,9 +68,9 @@ public struct WorkspaceRuntime: Sendable {
         }
         let registry = try PolicyFiles.registry(ws, trust: trust, requireSigned: config.requireSignedPolicies)
         let manifest = Envelope.sign(Provenance.manifest(keyID: key.keyID).json, with: key)
-        let store = try openStore(storeOverride ?? config.store, workspace: ws)
+        let store = try openStore(storeOverride ?? config.store, workspace: ws, storeTimeoutMilliseconds: config.storeTimeoutMilliseconds)
         let runtime = Runtime(RuntimeConfiguration(
-            store: store, trust: trust, signer: key, checkpointSigner: cpKey?.roles.contains(.checkpoint) == true ? cpKey : nil,
+            store: store, trust: trust, signer: key, checkpointSigner: cpKey,
             clock: clock, manifest: manifest, logID: config.logID, nodeID: config.nodeID, retainSignals: config.retainSignals,
             checkpointIntervalSeconds: config.checkpointIntervalSeconds), policies: registry)
         if start {

@@ -156,4 +156,28 @@ import Testing
         let show = try CLI.run(["executions", "show", log.pendingID, "--dir", log.w.ws, "--json"])
         #expect(show.status == 1 && show.stdout.contains("projection_mismatch"))
     }
+
+    @Test func aPendingRowFiledUnderAnotherPolicy() throws {
+        let log = try Log()
+        let (status, report) = try log.tamper("UPDATE pending SET policy_id = 'claims.triage' WHERE seq = 8;")
+        #expect(status == 1 && Self.errors(report).contains { $0.code == "projection_mismatch" && $0.id == log.pendingID })
+    }
+
+    @Test func aStoredMerkleNodeChanged() throws {
+        let log = try Log()
+        let (status, report) = try log.tamper("UPDATE tree SET hash = zeroblob(32) WHERE rowid = (SELECT MIN(rowid) FROM tree);")
+        #expect(status == 1 && Self.errors(report).contains { $0.code == "projection_mismatch" && $0.id == nil })
+    }
+
+    @Test func anIdempotencyKeyRepointed() throws {
+        let log = try Log()
+        let dir = log.w.dir
+        try CLI.write(["payment_id": "keyed", "amount": 3, "currency": "EUR", "kyc_verified": true], dir + "/keyed.json")
+        let keyed = try CLI.run(["decide", "--dir", log.w.ws, "--policy-id", "payments.release", "--signals", dir + "/keyed.json",
+                                 "--idempotency-key", "order-1", "--json"])
+        #expect(keyed.status == 0)
+        #expect(try log.w.auditVerify().status == 0)
+        let (status, report) = try log.tamper("UPDATE idempotency SET execution_id = \(log.uuid(log.completedID)) WHERE key = 'order-1';")
+        #expect(status == 1 && Self.errors(report).contains { $0.code == "projection_mismatch" && $0.id == log.completedID })
+    }
 }

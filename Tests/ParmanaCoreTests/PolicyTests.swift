@@ -228,6 +228,26 @@ import Testing
         #expect(Self.invalidPointer(Self.doc(rules: [Self.rule("r1", ["all": [], "any": []])])) == "/rules/0/when")
     }
 
+    /// SPEC §19.1: the override block is validated statically.
+    @Test func overrideBlocks() throws {
+        func withOverride(_ o: JSONValue, requires: Bool = true) -> JSONValue {
+            Self.doc(rules: [["id": "big", "when": ["signal": "x", "gt": 100],
+                              "then": ["action": "approve", "requires_override": .bool(requires), "reason": "review", "override": o]]])
+        }
+        let ok = try Policy(json: withOverride(["approvals": 3, "expires_after_seconds": 3600]))
+        #expect(ok.rules[0].then.override == OverrideRule(approvals: 3, expiresAfterSeconds: 3600))
+        #expect(try Policy(json: withOverride([:])).rules[0].then.override == OverrideRule(approvals: 1, expiresAfterSeconds: nil))
+        for (bad, pointer) in [(withOverride(["approvals": 0]), "/rules/0/then/override/approvals"),
+                               (withOverride(["approvals": 10]), "/rules/0/then/override/approvals"),
+                               (withOverride(["approvals": 1.5]), "/rules/0/then/override/approvals"),
+                               (withOverride(["expires_after_seconds": 59]), "/rules/0/then/override/expires_after_seconds"),
+                               (withOverride(["expires_after_seconds": 31_536_001]), "/rules/0/then/override/expires_after_seconds"),
+                               (withOverride(["approvals": 2, "quorum": 2]), "/rules/0/then/override/quorum"),
+                               (withOverride(["approvals": 2], requires: false), "/rules/0/then/override")] {
+            #expect(Self.invalidPointer(bad) == pointer, "\(CanonicalJSON.string(bad))")
+        }
+    }
+
     @Test func shadowedRulesAreWarned() throws {
         let p = try Policy(json: Self.doc(rules: [
             Self.rule("big", ["signal": "x", "gt": 100]),

@@ -2,7 +2,7 @@ import Foundation
 import ParmanaTesting
 import Testing
 
-/// ParmanaCore must stay pure: no clock, files, processes or network (DEVELOPERS.md).
+/// ParmanaCore must stay pure: no clock, files, processes or network (docs/architecture.md, "Rules the code keeps").
 @Suite struct PurityTests {
     static let forbiddenImports = ["Glibc", "Darwin", "Musl", "NIO", "Dispatch", "FoundationNetworking", "Network"]
     static let forbiddenCalls = [
@@ -12,7 +12,7 @@ import Testing
         "SystemRandomNumberGenerator", ".random(",
     ]
 
-    @Test func coreImportsOnlyCryptoAndFoundation() throws {
+    @Test func coreImportsOnlyCrypto() throws {
         let files = try swiftFiles(in: RepoPaths.root + "/Sources/ParmanaCore")
         #expect(files.count > 10)
         for file in files {
@@ -20,7 +20,7 @@ import Testing
             for line in text.split(separator: "\n") where line.hasPrefix("import ") || line.contains(" import ") {
                 let module = line.split(separator: " ").last.map(String.init) ?? ""
                 #expect(!Self.forbiddenImports.contains(module), "\(file): \(line)")
-                #expect(["Crypto", "Foundation"].contains(module), "\(file) imports \(module)")
+                #expect(module == "Crypto", "\(file) imports \(module)")
             }
             for call in Self.forbiddenCalls {
                 #expect(!text.contains(call), "\(file) uses \(call)")

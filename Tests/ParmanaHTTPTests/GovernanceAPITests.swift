@@ -269,6 +269,33 @@ import Testing
         }
     }
 
+    /// SPEC §18 over HTTP: the original status and body, byte for byte, with
+    /// Idempotent-Replayed: true; another request with the key is 422.
+    @Test func idempotentRetries() async throws {
+        let f = try await APIFixture()
+        try await f.application().test(.router) { client in
+            let key = HTTPField.Name("Idempotency-Key")!
+            var headers = APIFixture.auth(.decide)
+            headers[key] = "order-77"
+            let body = APIFixture.decisionBody("idem_1", amount: 77)
+            let first = try await client.execute(uri: "/v1/decisions", method: .post, headers: headers, body: body)
+            #expect(first.status == .created && first.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            let size = try await f.store.size()
+            let again = try await client.execute(uri: "/v1/decisions", method: .post, headers: headers, body: APIFixture.decisionBody("idem_1", amount: 77))
+            #expect(again.status == .created && again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(Array(again.body.readableBytesView) == Array(first.body.readableBytesView), "byte for byte")
+            #expect(try await f.store.size() == size)
+            let other = try await client.execute(uri: "/v1/decisions", method: .post, headers: headers, body: APIFixture.decisionBody("idem_2", amount: 77))
+            #expect(other.status == .unprocessableContent && other.errorCode == "idempotency_key_reused")
+            headers[key] = String(repeating: "x", count: 256)
+            let tooLong = try await client.execute(uri: "/v1/decisions", method: .post, headers: headers, body: APIFixture.decisionBody("idem_3", amount: 77))
+            #expect(tooLong.status == .badRequest && tooLong.errorCode == "invalid_request")
+            // Without the key, the same signals are a replay (v1).
+            let replay = try await client.execute(uri: "/v1/decisions", method: .post, headers: APIFixture.auth(.decide), body: APIFixture.decisionBody("idem_1", amount: 77))
+            #expect(replay.status == .conflict && replay.errorCode == "replay_detected")
+        }
+    }
+
     @Test func auditLogCheckpointsAndProofs() async throws {
         let f = try await APIFixture()
         try await f.application().test(.router) { client in

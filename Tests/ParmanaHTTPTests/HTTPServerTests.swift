@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -33,25 +34,39 @@ import Testing
     }
 
     /// 200 parallel identical decisions over HTTP: exactly one 201, 199 × 409 replay_detected.
+    /// A client of its own with 64 connections, so the requests really are concurrent.
     @Test func twoHundredParallelIdenticalDecisionsHaveOneWinner() async throws {
         let f = try await APIFixture()
-        let statuses = try await f.application().test(.ahc(.http)) { client in
-            try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+        let statuses = try await f.application().test(.live) { testClient in
+            let port = try #require(testClient.port)
+            var config = HTTPClient.Configuration()
+            config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+            config.timeout = .init(connect: .seconds(30), read: .seconds(120))
+            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+            let result: Result<[(Int, String?)], any Error>
+            do { result = .success(try await withThrowingTaskGroup(of: (Int, String?).self) { group in
                 for _ in 0..<200 {
                     group.addTask {
-                        let r = try await client.execute(uri: "/v1/decisions", method: .post, headers: APIFixture.auth(.decide),
-                                                         body: APIFixture.decisionBody("same", amount: 77))
-                        return (r.status, r.errorCode)
+                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/decisions")
+                        request.method = .POST
+                        request.headers.add(name: "Authorization", value: "Bearer \(APIFixture.tokens[.decide]!)")
+                        request.body = .bytes(APIFixture.decisionBody("same", amount: 77))
+                        let response = try await http.execute(request, timeout: .seconds(120))
+                        let body = try await response.body.collect(upTo: 1 << 20)
+                        let code = (try? JSONParser().parse(Array(body.readableBytesView)))?["error"]?["code"]?.stringValue
+                        return (Int(response.status.code), code)
                     }
                 }
-                var all: [(HTTPResponse.Status, String?)] = []
+                var all: [(Int, String?)] = []
                 for try await s in group { all.append(s) }
                 return all
-            }
+            }) } catch { result = .failure(error) }
+            try await http.shutdown()
+            return try result.get()
         }
         #expect(statuses.count == 200)
-        #expect(statuses.filter { $0.0 == .created }.count == 1)
-        #expect(statuses.filter { $0.0 == .conflict && $0.1 == "replay_detected" }.count == 199)
+        #expect(statuses.filter { $0.0 == 201 }.count == 1)
+        #expect(statuses.filter { $0.0 == 409 && $0.1 == "replay_detected" }.count == 199)
         #expect(try await f.store.allEntries().filter { $0.entry.kind == .execution }.count == 1)
     }
 

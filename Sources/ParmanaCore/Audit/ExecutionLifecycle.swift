@@ -14,6 +14,7 @@ public struct ExecutionLifecycle: Sendable, Equatable {
     public var seq: Int
     public var attestationHash: String
     public var policyID: String
+    public var policyVersion: String
     public var issuedAt: Timestamp
     /// What resolving it takes; nil when no override is required.
     public var requirement: OverrideRequirement?
@@ -30,6 +31,7 @@ public struct ExecutionLifecycle: Sendable, Equatable {
         self.seq = seq
         self.attestationHash = attestationHash
         policyID = a.policy.policyID
+        policyVersion = a.policy.version
         issuedAt = a.issuedAt
         requirement = a.decision.overrideRequirement
         state = a.executionState

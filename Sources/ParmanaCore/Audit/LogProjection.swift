@@ -7,6 +7,21 @@ public struct LogProjection: Sendable {
     public private(set) var executions: [String: ExecutionLifecycle] = [:]
     /// Execution ids in log order.
     public private(set) var order: [String] = []
+    /// Interior Merkle nodes (level ≥ ``MerkleProofs/lowestStoredInteriorLevel``) as the
+    /// log implies them: what a store's tree must hold.
+    public internal(set) var treeNodes: [MerkleNodeID: Merkle.Hash] = [:]
+
+    /// Compares a store's tree hashes (for the nodes of ``treeNodes``) with the log.
+    public func compare(treeHashes stored: [MerkleNodeID: [UInt8]]) -> [AuditLogVerifier.Problem] {
+        var problems: [AuditLogVerifier.Problem] = []
+        for (id, hash) in treeNodes.sorted(by: { $0.key < $1.key }) where stored[id] != hash {
+            let seq = id.leaves.upperBound
+            problems.append(AuditLogVerifier.Problem(seq: seq, code: .projectionMismatch,
+                                                     message: stored[id] == nil ? "the store lacks Merkle node \(id), covering seqs \(id.leaves.lowerBound + 1)…\(seq)"
+                                                         : "the store's Merkle node \(id) is not the hash of seqs \(id.leaves.lowerBound + 1)…\(seq): proofs from it would not verify"))
+        }
+        return problems
+    }
 
     public init() {}
 
@@ -48,13 +63,19 @@ public struct LogProjection: Sendable {
                 } else if life.resolutionSeqs != resolutions {
                     mismatch(id, (resolutions + life.resolutionSeqs).min() ?? life.seq, "the store lists resolutions at seqs \(resolutions) for execution \(id); the log has \(life.resolutionSeqs)")
                 }
-            case .pending(let id, let seq):
+            case .pending(let id, let seq, let policyID, let expiresAt):
                 guard let life = executions[id], life.state == .pendingOverride else {
                     mismatch(id, seq, "the pending queue holds execution \(id), which the log does not leave pending")
                     continue
                 }
                 pendingSeen.insert(id)
-                if life.seq != seq { mismatch(id, min(seq, life.seq), "the pending queue places execution \(id) at seq \(seq); the log has \(life.seq)") }
+                if life.seq != seq {
+                    mismatch(id, min(seq, life.seq), "the pending queue places execution \(id) at seq \(seq); the log has \(life.seq)")
+                } else if !life.policyID.utf8.elementsEqual(policyID.utf8) {
+                    mismatch(id, life.seq, "the pending queue files execution \(id) under policy \(policyID); its attestation says \(life.policyID)")
+                } else if life.requirement?.expiresAt != expiresAt {
+                    mismatch(id, life.seq, "the pending queue says execution \(id) expires at \(expiresAt?.description ?? "never"); its attestation says \(life.requirement?.expiresAt?.description ?? "never")")
+                }
             case .retainedSignals(let id, let signals):
                 guard let life = executions[id] else {
                     mismatch(id, 1, "retained signals for execution \(id), which is not in the log")
@@ -63,8 +84,14 @@ public struct LogProjection: Sendable {
                 if Hashing.sha256Hex(signals) != life.fingerprint {
                     mismatch(id, life.seq, "the retained signals of execution \(id) do not match its fingerprint")
                 }
-            case .idempotency(let key, let id):
-                if executions[id] == nil { mismatch(id, 1, "idempotency key \(key) names execution \(id), which is not in the log") }
+            case .idempotency(let key, let id, let requestHash):
+                guard let life = executions[id] else {
+                    mismatch(id, 1, "idempotency key \(key) names execution \(id), which is not in the log")
+                    continue
+                }
+                if !IdempotencyRequest.matches(requestHash, policyID: life.policyID, version: life.policyVersion, fingerprint: life.fingerprint) {
+                    mismatch(id, life.seq, "idempotency key \(key) answers with execution \(id), whose policy and fingerprint are not the key's request")
+                }
             }
         }
         for id in order {
@@ -85,10 +112,11 @@ public enum ProjectionRow: Sendable, Equatable {
     case replay(fingerprint: String, seq: Int)
     /// An execution's state and the seqs of its accepted resolutions (overrides, expiry).
     case execution(id: String, seq: Int, state: ExecutionState, resolutionSeqs: [Int])
-    /// An execution in the pending queue.
-    case pending(id: String, seq: Int)
+    /// An execution in the pending queue, with the policy and expiry it is filtered and
+    /// swept by.
+    case pending(id: String, seq: Int, policyID: String, expiresAt: Timestamp?)
     /// Retained signals (JCS bytes) of an execution (SPEC §19.4).
     case retainedSignals(id: String, signals: [UInt8])
-    /// An idempotency key and the execution it answers with (SPEC §18).
-    case idempotency(key: String, executionID: String)
+    /// An idempotency key, the execution it answers with and the request hash (SPEC §18).
+    case idempotency(key: String, executionID: String, requestHash: String)
 }

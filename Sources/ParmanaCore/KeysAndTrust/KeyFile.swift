@@ -1,4 +1,4 @@
-/// The private key file format (`parmana.private-key/v1`), documented in `docs/keys.md`:
+/// The private key file format (`parmana.private-key/v1`), documented in `docs/formats.md` ("Keys"):
 ///
 /// ```json
 /// {"type": "parmana.private-key/v1", "algorithm": "Ed25519", "key_id": "<32 hex>",

@@ -66,6 +66,7 @@ public enum ConformanceData {
         var report = v.end()
         if report.valid {
             report.problems += v.projection.compare(try await store.projectionRows())
+            report.problems += v.projection.compare(treeHashes: try await store.treeHashes(Array(v.projection.treeNodes.keys)))
             report.valid = report.problems.isEmpty
         }
         return report

@@ -174,9 +174,17 @@ public struct EvidenceStoreConformance: Sendable {
         let report = try await D.verify(store)
         #expect(report.valid, "\(report.problems)")
         let rows = try await store.projectionRows()
-        #expect(rows.contains(.pending(id: b.executionID, seq: 2)))
-        #expect(!rows.contains { if case .pending(let id, _) = $0 { return id == a.executionID }; return false })
-        #expect(rows.contains(.idempotency(key: "k-52", executionID: D.id(52))))
+        #expect(rows.contains(.pending(id: b.executionID, seq: 2, policyID: "claims.triage", expiresAt: nil)))
+        let rejectedStillPending = rows.contains { row in
+            guard case .pending(let id, _, _, _) = row else { return false }
+            return id == a.executionID
+        }
+        #expect(!rejectedStillPending)
+        let keyed = rows.contains { row in
+            guard case .idempotency(let key, let id, _) = row else { return false }
+            return key == "k-52" && id == D.id(52)
+        }
+        #expect(keyed)
         await store.close()
     }
 }
