@@ -127,6 +127,8 @@ struct OverrideCommand: AsyncParsableCommand {
         var server: String?
         @Option(name: .customLong("token-file"), help: "With --server: the API token file (default: $PARMANA_TOKEN, else DIR/tokens/admin.token).")
         var tokenFile: String?
+        @Option(name: .long, help: "With --server https://…: a PEM file of CA certificates to trust (a private CA); the server's certificate is always verified.")
+        var cacert: String?
         @OptionGroup var common: CommonOptions
     }
 
@@ -162,7 +164,8 @@ struct OverrideCommand: AsyncParsableCommand {
             let result: JSONValue
             if let server = o.server {
                 // The server checks the signed override against its own trust store.
-                let client = GovernanceClient(baseURL: server, token: try GovernanceClient.token(file: o.tokenFile, workspace: o.workspace.path))
+                let client = GovernanceClient(baseURL: server, token: try GovernanceClient.token(file: o.tokenFile, workspace: o.workspace.path),
+                                              caCertificate: o.cacert)
                 let exec = try await client.get("/v1/executions/\(o.executionID)")
                 guard let hash = exec["attestation_hash"]?.stringValue else {
                     throw ParmanaError(.io, "the server's execution record has no attestation_hash")

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import ParmanaCore
 import ParmanaWorkspace
 
@@ -10,6 +11,8 @@ import ParmanaWorkspace
 struct GovernanceClient {
     let baseURL: String
     let token: String
+    /// A PEM file of CA certificates to trust for `https://` instead of the system's.
+    var caCertificate: String?
 
     /// The token: `--token-file`, else `$PARMANA_TOKEN`, else the workspace's admin token.
     static func token(file: String?, workspace: Workspace) throws(ParmanaError) -> String {
@@ -48,6 +51,15 @@ struct GovernanceClient {
         // A refused connection fails at once instead of being retried until the deadline.
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5)))
         configuration.connectionPool.retryConnectionEstablishment = false
+        // https:// always verifies the server's certificate and name; --cacert adds a private CA.
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        if let caCertificate {
+            do { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertificate)) } catch {
+                throw ParmanaError(.io, "--cacert \(caCertificate) is not a readable PEM certificate: \(error)")
+            }
+        }
+        configuration.tlsConfiguration = tls
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             let response = try await client.execute(request, timeout: .seconds(30))

@@ -21,6 +21,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("init"), help: "Create the workspace first if DIR has none (prints the new API token).") var initialize = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info; $PARMANA_LOG_LEVEL).")
     var logLevel: String?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain to serve HTTPS with (config tls_cert, $PARMANA_TLS_CERT).")
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert (config tls_key, $PARMANA_TLS_KEY).")
+    var tlsKey: String?
     @Option(name: .customLong("console-vectors"), help: ArgumentHelp("Serve the RFC 8785 vectors of this directory to the console's self-test page (tests).", visibility: .hidden))
     var consoleVectors: String?
     @Option(name: .customLong("test-clock"), help: ArgumentHelp("Read the time from this file (RFC 3339), re-read on every use: tests move a live server's clock (expiry) without sleeping.", visibility: .hidden))
@@ -42,7 +46,19 @@ struct ServeCommand: AsyncParsableCommand {
             }
             var config = try WorkspaceRuntime.loadConfig(ws)
             if let listen { config.listen = listen }
+            if let tlsCert { config.tlsCert = tlsCert }
+            if let tlsKey { config.tlsKey = tlsKey }
             let (host, port) = try GovernanceServer.parseListen(config.listen)
+            guard (config.tlsCert == nil) == (config.tlsKey == nil) else {
+                throw ParmanaError(.invalidConfig, "give both a TLS certificate and its key (--tls-cert and --tls-key, or tls_cert and tls_key)")
+            }
+            let tls = try config.tlsCert.map { cert throws(ParmanaError) in
+                try TLSFiles.serverConfiguration(certificatePath: ServeCommand.path(cert, ws), keyPath: ServeCommand.path(config.tlsKey!, ws))
+            }
+            // Bearer tokens must not cross a network in the clear.
+            if tls == nil, !GovernanceServer.isLoopback(host), !config.allowPlaintext {
+                throw ParmanaError(.invalidConfig, "refusing to serve plain HTTP on \(host), which is not a loopback address: bearer tokens would cross the network in the clear. Give --tls-cert and --tls-key (or tls_cert/tls_key in config.json), or put a TLS proxy in front and set allow_plaintext: true (docs/security.md)")
+            }
             let levelName = logLevel ?? CLIContext.current.overrides["PARMANA_LOG_LEVEL"] ?? "info"
             guard let level = Logger.Level(rawValue: levelName) else {
                 throw ParmanaError(.invalidConfig, "unknown log level '\(levelName)'")
@@ -55,18 +71,31 @@ struct ServeCommand: AsyncParsableCommand {
             let opened = try await WorkspaceRuntime.open(ws, config: config, clock: clock)
             var logger = Logger(label: "parmana") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = level
+            if tls == nil, !GovernanceServer.isLoopback(host) {
+                logger.warning("serving plain HTTP on \(host) because allow_plaintext is true: TLS must be terminated in front of this server")
+            }
             let settings = APISettings(tokens: tokens, maxBodyBytes: config.maxBodyBytes,
-                                       requestTimeout: .seconds(config.requestTimeoutSeconds), consoleVectorsDirectory: consoleVectors)
-            let server = GovernanceServer(api: GovernanceAPI(runtime: opened.runtime, settings: settings), host: host, port: port, logger: logger)
+                                       requestTimeout: .seconds(config.requestTimeoutSeconds), consoleVectorsDirectory: consoleVectors,
+                                       maxInflight: config.maxInflight)
+            let api = GovernanceAPI(runtime: opened.runtime, settings: settings)
+            let server = GovernanceServer(api: api, host: host, port: port, logger: logger, tls: tls, maxConnections: config.maxConnections)
+            // SIGHUP: the tokens of config.json (token add|revoke) take effect without a restart.
+            let reload = ReloadService(logger: logger) {
+                let fresh = try WorkspaceRuntime.loadConfig(ws)
+                let tokens = try fresh.tokens.map { t throws(ParmanaError) in try APIToken(name: t.name, sha256Hex: t.sha256, roles: t.roles) }
+                api.reload(tokens: tokens)
+                return "\(tokens.count) API tokens: \(tokens.map(\.name).joined(separator: ", "))"
+            }
             let policies = opened.runtime.policies.count
             let json = common.json
             let tokenFile = ws.tokens + "/admin.token"
             let store = config.store
             let createdToken = newToken
-            try await server.run(services: opened.services(logger: logger)) { address in
+            let scheme = tls == nil ? "http" : "https"
+            try await server.run(services: opened.services(logger: logger) + [reload]) { address in
                 let bound = address?.port ?? port
                 let hostText = host.contains(":") ? "[\(host)]" : host
-                let url = "http://\(hostText):\(bound)"
+                let url = "\(scheme)://\(hostText):\(bound)"
                 if json {
                     var o = JSONObject([("url", .string(url)), ("workspace", .string(ws.root)), ("store", .string(store))])
                     o["token"] = createdToken.map(JSONValue.string) ?? .null
@@ -87,4 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
     }
+
+    /// A path from config: relative to the workspace, or absolute.
+    static func path(_ p: String, _ ws: Workspace) -> String { p.hasPrefix("/") ? p : ws.root + "/" + p }
 }

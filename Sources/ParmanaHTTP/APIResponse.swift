@@ -19,6 +19,8 @@ enum APIResponse {
     static func error(_ e: ParmanaError, status: HTTPResponse.Status? = nil) -> Response {
         var headers: HTTPFields = [:]
         if e.code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        // Overload is temporary: tell the client when to come back (RFC 9110 §10.2.3).
+        if e.code == .overloaded { headers[.retryAfter] = "1" }
         return json(e.json, status: status ?? ErrorStatus.of(e.code), headers: headers)
     }
 

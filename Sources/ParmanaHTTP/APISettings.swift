@@ -14,12 +14,15 @@ public struct APISettings: Sendable {
     /// A directory holding the RFC 8785 vector files the console's self-test page runs
     /// (served at `/console/vectors/jcs/NAME`); nil serves none. For tests.
     public var consoleVectorsDirectory: String?
+    /// Decisions in flight at once; past it, `503 overloaded` with `Retry-After`, at once.
+    public var maxInflight: Int
 
     public init(tokens: [APIToken], maxBodyBytes: Int = JSONParser.defaultMaxBytes, requestTimeout: Duration = .seconds(30),
-                consoleVectorsDirectory: String? = nil) {
+                consoleVectorsDirectory: String? = nil, maxInflight: Int = 512) {
         self.tokens = tokens
         self.maxBodyBytes = maxBodyBytes
         self.requestTimeout = requestTimeout
         self.consoleVectorsDirectory = consoleVectorsDirectory
+        self.maxInflight = maxInflight
     }
 }

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import ParmanaCore
 import ParmanaRuntime
+import Synchronization
 
 /// The governance API (SPEC §15) as a Hummingbird router. Untrusted bodies are read
 /// by the strict parser (never lenient `Codable`); every error leaves in the §13 shape.
@@ -11,14 +12,24 @@ public struct GovernanceAPI: Sendable {
     public let runtime: Runtime
     public let settings: APISettings
     public let metrics: ServerMetrics
-    let auth: TokenAuthenticator
+    /// What changes while the server runs: tokens (reloaded) and decisions in flight.
+    let live: LiveState
+
+    /// Shared, mutable state of a running API.
+    final class LiveState: Sendable {
+        /// The tokens in force; replaced on reload (SIGHUP) without a restart.
+        let auth: Mutex<TokenAuthenticator>
+        /// Decisions being decided now (bounded by ``APISettings/maxInflight``).
+        let inflight = Atomic<Int>(0)
+        init(_ auth: TokenAuthenticator) { self.auth = Mutex(auth) }
+    }
     let parser: JSONParser
 
     public init(runtime: Runtime, settings: APISettings, metrics: ServerMetrics = ServerMetrics()) {
         self.runtime = runtime
         self.settings = settings
         self.metrics = metrics
-        auth = TokenAuthenticator(tokens: settings.tokens)
+        live = LiveState(TokenAuthenticator(tokens: settings.tokens))
         parser = JSONParser(maxBytes: settings.maxBodyBytes)
     }
 
@@ -143,7 +154,10 @@ public struct GovernanceAPI: Sendable {
             preconditionFailure("\(method.rawValue) \(path) has no entry in GovernanceAPI.routeRoles")
         }
         router.on(RouterPath(path), method: method) { request, context in
-            if let role { _ = try self.auth.authorize(request.headers[.authorization], role: role) }
+            if let role {
+                let authenticator = self.live.auth.withLock { $0 }
+                _ = try authenticator.authorize(request.headers[.authorization], role: role)
+            }
             return try await handler(request, context)
         }
     }
@@ -154,7 +168,26 @@ public struct GovernanceAPI: Sendable {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
 
+    /// Replaces the tokens in force (a running server picks up `parmana token add|revoke`
+    /// on SIGHUP); requests already authorized finish.
+    public func reload(tokens: [APIToken]) {
+        live.auth.withLock { $0 = TokenAuthenticator(tokens: tokens) }
+    }
+
+    /// The token names in force (for logs and tests).
+    public var tokenNames: [String] { live.auth.withLock { $0.tokens.map(\.name) } }
+
     func decide(_ request: Request) async throws -> Response {
+        // Bounded: past max_inflight, refuse at once instead of queueing without bound.
+        let now = live.inflight.add(1, ordering: .relaxed).newValue
+        defer { live.inflight.subtract(1, ordering: .relaxed) }
+        guard now <= settings.maxInflight else {
+            throw ParmanaError(.overloaded, "\(settings.maxInflight) decisions are in flight; retry after a moment")
+        }
+        return try await decideAdmitted(request)
+    }
+
+    func decideAdmitted(_ request: Request) async throws -> Response {
         let start = ContinuousClock.now
         let body = try await readJSON(request)
         var r = try FieldReader(body, code: .invalidRequest)

@@ -1,5 +1,8 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOSSL
 import NIOCore
 import ParmanaCore
 import ServiceLifecycle
@@ -14,12 +17,24 @@ public struct GovernanceServer: Sendable {
     public let host: String
     public let port: Int
     public let logger: Logger
+    /// TLS, when configured (`tls_cert`, `tls_key`); nil is plain HTTP.
+    public let tls: TLSConfiguration?
+    /// Open connections at once; past it new connections wait to be accepted.
+    public let maxConnections: Int
 
-    public init(api: GovernanceAPI, host: String, port: Int, logger: Logger) {
+    public init(api: GovernanceAPI, host: String, port: Int, logger: Logger, tls: TLSConfiguration? = nil, maxConnections: Int = 1024) {
         self.api = api
         self.host = host
         self.port = port
         self.logger = logger
+        self.tls = tls
+        self.maxConnections = maxConnections
+    }
+
+    /// Whether `host` is a loopback address (plain HTTP is allowed there without
+    /// `allow_plaintext`).
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// Parses `HOST:PORT` (`[::1]:8080` for IPv6).
@@ -36,15 +51,18 @@ public struct GovernanceServer: Sendable {
     }
 
     /// The Hummingbird application; `onRunning` receives the bound address.
-    public func application(onRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func application(onRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         // Idle keep-alive connections close after twice the request timeout (at least 60 s),
         // so a slow body is answered 408 before its connection is dropped, even when the
         // server is busy.
         let seconds = Int64(api.settings.requestTimeout.components.seconds)
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(Int64(max(60, 2 * seconds)))))
+        let server = try tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0) } ?? http1
         return Application(
             router: api.router(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(max(60, 2 * seconds)))),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "parmana"),
+            server: server,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "parmana",
+                                                    availableConnectionsDelegate: MaximumAvailableConnections(maxConnections, logger: logger)),
             onServerRunning: { channel in await onRunning(channel.localAddress) },
             logger: logger)
     }
@@ -54,7 +72,7 @@ public struct GovernanceServer: Sendable {
     public func run(services: [any Service], control: ServerControl? = nil,
                     onRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }) async throws {
         let group = ServiceGroup(configuration: .init(
-            services: services + [application(onRunning: onRunning)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services + [try application(onRunning: onRunning)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         control?.attach(group)
         try await group.run()
         logger.info("stopped")

@@ -8,6 +8,7 @@ public final class ServerMetrics: Sendable {
     private let latency: DurationHistogram
     private let replayRefusals: Counter
     private let storeErrors: Counter
+    private let overloadRefusals: Counter
     /// Made once, so that counting a decision is no registry lookup.
     private let decisions: [ExecutionState: [Action: Counter]]
     private let overrides: [Action: Counter]
@@ -26,6 +27,9 @@ public final class ServerMetrics: Sendable {
         storeErrors = registry.makeCounter(descriptor: MetricNameDescriptor(
             namespace: "parmana", metricName: "store_errors", unitName: "total",
             helpText: "Requests that failed with store_unavailable (no attestation was returned)."))
+        overloadRefusals = registry.makeCounter(descriptor: MetricNameDescriptor(
+            namespace: "parmana", metricName: "overload_refusals", unitName: "total",
+            helpText: "Decisions refused at once with 503 overloaded (max_inflight reached)."))
         // Present from the start, so dashboards and alerts see zeros rather than gaps.
         let actions = [Action.approve, .reject]
         let decisionName = MetricNameDescriptor(namespace: "parmana", metricName: "decisions", unitName: "total",
@@ -58,6 +62,7 @@ public final class ServerMetrics: Sendable {
         switch error.code {
         case .replayDetected: replayRefusals.increment()
         case .storeUnavailable: storeErrors.increment()
+        case .overloaded: overloadRefusals.increment()
         default: break
         }
     }

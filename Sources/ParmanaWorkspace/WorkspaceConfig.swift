@@ -7,6 +7,15 @@ public struct WorkspaceConfig: Sendable {
         public var name: String
         public var sha256: String
         public var roles: [String]
+        /// When `parmana token add` made it (nil for tokens written by hand).
+        public var createdAt: Timestamp?
+
+        public init(name: String, sha256: String, roles: [String], createdAt: Timestamp? = nil) {
+            self.name = name
+            self.sha256 = sha256
+            self.roles = roles
+            self.createdAt = createdAt
+        }
     }
 
     public var listen: String
@@ -28,6 +37,16 @@ public struct WorkspaceConfig: Sendable {
     public var checkpointIntervalSeconds: Int
     /// How long a store may take before a decision fails closed (SPEC §17.4).
     public var storeTimeoutMilliseconds: Int
+    /// The server's certificate chain and private key (PEM files, relative to the
+    /// workspace or absolute); both or neither.
+    public var tlsCert: String?
+    public var tlsKey: String?
+    /// Allows `serve` to listen on a non-loopback address without TLS (logged).
+    public var allowPlaintext: Bool
+    /// Decisions being decided at once; past it, `503 overloaded` with `Retry-After`.
+    public var maxInflight: Int
+    /// Open connections at once; past it, new connections wait in the accept queue.
+    public var maxConnections: Int
 
     public static let type = "parmana.config/v1"
 
@@ -49,7 +68,17 @@ public struct WorkspaceConfig: Sendable {
         self.retainSignals = retainSignals
         self.checkpointIntervalSeconds = checkpointIntervalSeconds
         self.storeTimeoutMilliseconds = storeTimeoutMilliseconds
+        tlsCert = nil
+        tlsKey = nil
+        allowPlaintext = false
+        maxInflight = WorkspaceConfig.defaultMaxInflight
+        maxConnections = WorkspaceConfig.defaultMaxConnections
     }
+
+    /// Enough to keep two cores busy through several group commits, small enough that
+    /// an admitted decision never waits long.
+    public static let defaultMaxInflight = 512
+    public static let defaultMaxConnections = 1024
 
     /// `node_id` when none is configured: the log id, lower-cased and cut to the syntax.
     public static func defaultNodeID(logID: String) -> String {
@@ -82,8 +111,9 @@ public struct WorkspaceConfig: Sendable {
             let name = try tr.string("name")
             let hash = try tr.hash("sha256")
             let roles = try tr.array("roles").compactMap(\.stringValue)
+            let created = try tr.optionalTimestamp("created_at")
             try tr.finish()
-            ts.append(Token(name: name, sha256: hash, roles: roles))
+            ts.append(Token(name: name, sha256: hash, roles: roles, createdAt: created))
         }
         tokens = ts
         maxBodyBytes = try r.integer("max_body_bytes")
@@ -97,26 +127,45 @@ public struct WorkspaceConfig: Sendable {
         guard checkpointIntervalSeconds >= 1 else { throw r.error("checkpoint_interval_seconds", "must be at least 1") }
         storeTimeoutMilliseconds = r.optional("store_timeout_ms") == nil ? 2000 : try r.integer("store_timeout_ms")
         guard storeTimeoutMilliseconds >= 1 else { throw r.error("store_timeout_ms", "must be at least 1") }
+        tlsCert = try r.optionalString("tls_cert")
+        tlsKey = try r.optionalString("tls_key")
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw r.error("tls_key", "tls_cert and tls_key go together") }
+        allowPlaintext = try r.optionalBool("allow_plaintext") ?? false
+        maxInflight = r.optional("max_inflight") == nil ? WorkspaceConfig.defaultMaxInflight : try r.integer("max_inflight")
+        guard maxInflight >= 1 else { throw r.error("max_inflight", "must be at least 1") }
+        maxConnections = r.optional("max_connections") == nil ? WorkspaceConfig.defaultMaxConnections : try r.integer("max_connections")
+        guard maxConnections >= 1 else { throw r.error("max_connections", "must be at least 1") }
         try r.finish()
     }
 
     public var json: JSONValue {
-        [
+        let base: JSONValue = [
             "type": .string(WorkspaceConfig.type), "listen": .string(listen), "store": .string(store),
             "require_signed_policies": .bool(requireSignedPolicies), "log_id": .string(logID),
             "attestation_key": .string(attestationKey), "checkpoint_key": .string(checkpointKey),
-            "tokens": .array(tokens.map { ["name": .string($0.name), "sha256": .string($0.sha256), "roles": .array($0.roles.map(JSONValue.string))] }),
+            "tokens": .array(tokens.map { t -> JSONValue in
+                var o = JSONObject([("name", .string(t.name)), ("sha256", .string(t.sha256)), ("roles", .array(t.roles.map(JSONValue.string)))])
+                if let c = t.createdAt { o["created_at"] = .string(c.description) }
+                return .object(o)
+            }),
             "max_body_bytes": .number(Double(maxBodyBytes)), "request_timeout_seconds": .number(Double(requestTimeoutSeconds)),
             "node_id": .string(nodeID), "retain_signals": .string(retainSignals.rawValue),
             "checkpoint_interval_seconds": .number(Double(checkpointIntervalSeconds)), "store_timeout_ms": .number(Double(storeTimeoutMilliseconds)),
         ]
+        return base.withOptional([
+            ("tls_cert", tlsCert.map { .string($0) }), ("tls_key", tlsKey.map { .string($0) }),
+            ("allow_plaintext", allowPlaintext ? .bool(true) : nil),
+            ("max_inflight", maxInflight != WorkspaceConfig.defaultMaxInflight ? .number(Double(maxInflight)) : nil),
+            ("max_connections", maxConnections != WorkspaceConfig.defaultMaxConnections ? .number(Double(maxConnections)) : nil),
+        ])
     }
 
     /// The variables `applying(overrides:)` understands.
     public static let overrideNames = [
         "PARMANA_LISTEN", "PARMANA_STORE", "PARMANA_REQUIRE_SIGNED_POLICIES", "PARMANA_MAX_BODY_BYTES",
         "PARMANA_REQUEST_TIMEOUT_SECONDS", "PARMANA_LOG_LEVEL", "PARMANA_TOKEN", "PARMANA_NODE_ID", "PARMANA_RETAIN_SIGNALS",
-        "PARMANA_CHECKPOINT_INTERVAL_SECONDS", "PARMANA_STORE_TIMEOUT_MS",
+        "PARMANA_CHECKPOINT_INTERVAL_SECONDS", "PARMANA_STORE_TIMEOUT_MS", "PARMANA_TLS_CERT", "PARMANA_TLS_KEY",
+        "PARMANA_ALLOW_PLAINTEXT", "PARMANA_MAX_INFLIGHT", "PARMANA_MAX_CONNECTIONS",
     ]
 
     /// This configuration with `PARMANA_*` overrides applied (read by `main`, passed in).
@@ -147,11 +196,30 @@ public struct WorkspaceConfig: Sendable {
                 c.retainSignals = rs
             case "PARMANA_CHECKPOINT_INTERVAL_SECONDS": c.checkpointIntervalSeconds = try positive()
             case "PARMANA_STORE_TIMEOUT_MS": c.storeTimeoutMilliseconds = try positive()
+            case "PARMANA_TLS_CERT": c.tlsCert = value
+            case "PARMANA_TLS_KEY": c.tlsKey = value
+            case "PARMANA_ALLOW_PLAINTEXT":
+                switch value {
+                case "true", "1", "yes": c.allowPlaintext = true
+                case "false", "0", "no": c.allowPlaintext = false
+                default: throw ParmanaError(.invalidConfig, "\(name)=\(value): expected true or false")
+                }
+            case "PARMANA_MAX_INFLIGHT": c.maxInflight = try positive()
+            case "PARMANA_MAX_CONNECTIONS": c.maxConnections = try positive()
             case "PARMANA_LOG_LEVEL", "PARMANA_TOKEN": break  // read by `serve` and by `--server` clients
             default:
                 throw ParmanaError(.invalidConfig, "unknown setting \(name); known: PARMANA_DIR, \(WorkspaceConfig.overrideNames.joined(separator: ", "))")
             }
         }
         return c
+    }
+}
+
+extension JSONValue {
+    /// This object with the given members added where their value is not nil.
+    func withOptional(_ members: [(String, JSONValue?)]) -> JSONValue {
+        guard case .object(var o) = self else { return self }
+        for (k, v) in members { if let v { o[k] = v } }
+        return .object(o)
     }
 }

@@ -29,7 +29,7 @@ struct APIFixture {
         return dir + "/parmana.sqlite"
     }
 
-    init(store: (any EvidenceStore)? = nil, maxBodyBytes: Int = 64 * 1024, requestTimeout: Duration = .seconds(30)) async throws {
+    init(store: (any EvidenceStore)? = nil, maxBodyBytes: Int = 64 * 1024, requestTimeout: Duration = .seconds(30), maxInflight: Int = 512) async throws {
         path = APIFixture.tempPath()
         let s = try store ?? SQLiteEvidenceStore(path: path)
         self.store = s
@@ -38,7 +38,7 @@ struct APIFixture {
             try APIToken(name: role.rawValue, sha256Hex: Hashing.sha256Hex(Array(secret.utf8)), roles: [role.rawValue])
         }
         api = GovernanceAPI(runtime: harness.runtime,
-                            settings: APISettings(tokens: tokens, maxBodyBytes: maxBodyBytes, requestTimeout: requestTimeout))
+                            settings: APISettings(tokens: tokens, maxBodyBytes: maxBodyBytes, requestTimeout: requestTimeout, maxInflight: maxInflight))
     }
 
     var logger: Logger {
@@ -48,8 +48,8 @@ struct APIFixture {
     }
 
     /// The application on an ephemeral port (the test frameworks bind port 0).
-    func application() -> some ApplicationProtocol {
-        GovernanceServer(api: api, host: "127.0.0.1", port: 0, logger: logger).application()
+    func application() throws -> some ApplicationProtocol {
+        try GovernanceServer(api: api, host: "127.0.0.1", port: 0, logger: logger).application()
     }
 
     static func auth(_ role: APIRole? = .admin) -> HTTPFields {

@@ -131,6 +131,38 @@ import Testing
         await reopened.close()
     }
 
+    /// Past max_inflight, a decision is refused at once with 503 overloaded and
+    /// Retry-After; the admitted ones complete (issue 13).
+    @Test func overloadIsRefusedAtOnce() async throws {
+        let gated = GatedEvidenceStore(try SQLiteEvidenceStore(path: APIFixture.tempPath()))
+        let f = try await APIFixture(store: gated, maxInflight: 2)
+        // In process: the requests reach the router concurrently, whatever a client pool would do.
+        try await f.application().test(.router) { client in
+            gated.closeGate()
+            let admitted = (0..<2).map { i in
+                Task {
+                    try await client.execute(uri: "/v1/decisions", method: .post, headers: APIFixture.auth(.decide),
+                                             body: APIFixture.decisionBody("held_\(i)", amount: 5))
+                }
+            }
+            await gated.waitForHeldCommits(2)
+            let refused = try await client.execute(uri: "/v1/decisions", method: .post, headers: APIFixture.auth(.decide),
+                                                   body: APIFixture.decisionBody("third", amount: 5))
+            #expect(refused.status == .serviceUnavailable && refused.errorCode == "overloaded")
+            #expect(refused.headers[.retryAfter] == "1")
+            // Reads are not decisions: they are not refused.
+            let read = try await client.execute(uri: "/v1/policies", method: .get, headers: APIFixture.auth(.read))
+            #expect(read.status == .ok)
+            gated.openGate()
+            for t in admitted { #expect(try await t.value.status == .created) }
+            let after = try await client.execute(uri: "/v1/decisions", method: .post, headers: APIFixture.auth(.decide),
+                                                 body: APIFixture.decisionBody("third", amount: 5))
+            #expect(after.status == .created)
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: APIFixture.auth(.read))
+            #expect(String(buffer: metrics.body).contains("parmana_overload_refusals_total 1"))
+        }
+    }
+
     /// A client that stops sending its body gets 408 request_timeout.
     @Test func slowBodyTimesOut() async throws {
         let f = try await APIFixture(requestTimeout: .milliseconds(300))
@@ -174,6 +206,12 @@ final class GatedEvidenceStore: EvidenceStore {
             return s.held
         }
         held.forEach { $0.resume() }
+    }
+
+    /// Returns once `n` commits are being held at the gate (bounded polling, no sleep
+    /// of the code under test).
+    func waitForHeldCommits(_ n: Int) async {
+        for _ in 0..<100_000 where state.withLock({ $0.held.count }) < n { await Task.yield() }
     }
 
     /// Returns once a commit is being held at the gate.
