@@ -49,9 +49,11 @@ struct ServeCommand: AsyncParsableCommand {
             guard !tokens.isEmpty else {
                 throw ParmanaError(.invalidConfig, "no API tokens in \(ws.config); add one under \"tokens\" as {\"name\", \"sha256\" (of the token), \"roles\"}")
             }
-            let opened = try await WorkspaceRuntime.open(ws, config: config)
             var logger = Logger(label: "parmana") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = level
+            // The node's one long-running process: nothing of this node is in flight yet, so
+            // start-up reconciliation resolves its in-flight claims too (SPEC §17.1).
+            let opened = try await WorkspaceRuntime.open(ws, config: config, reconcileInFlight: true, logger: logger)
             let settings = APISettings(tokens: tokens, maxBodyBytes: config.maxBodyBytes,
                                        requestTimeout: .seconds(config.requestTimeoutSeconds), consoleVectorsDirectory: consoleVectors)
             let server = GovernanceServer(api: GovernanceAPI(runtime: opened.runtime, settings: settings), host: host, port: port, logger: logger)
