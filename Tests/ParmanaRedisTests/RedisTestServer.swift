@@ -69,17 +69,6 @@ final class RedisTestServer: Sendable {
         await waitForExit()
     }
 
-    /// `SIGSTOP`: the server keeps its sockets (the kernel still accepts connections) but
-    /// answers nothing — a hung server.
-    func pause() {
-        if let pid = pid.withLock({ $0 }) { sendSignal(pid, SIGSTOP) }
-    }
-
-    /// `SIGCONT` after ``pause()``.
-    func resume() {
-        if let pid = pid.withLock({ $0 }) { sendSignal(pid, SIGCONT) }
-    }
-
     /// `redis://127.0.0.1:PORT`.
     var url: String { "redis://127.0.0.1:\(port)" }
 
