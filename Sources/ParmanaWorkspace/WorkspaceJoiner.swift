@@ -69,10 +69,34 @@ public enum WorkspaceJoiner {
         guard shared.nodeID != nodeID else {
             throw ParmanaError(.invalidConfig, "--node-id \(nodeID) is the node id of \(cluster.root); every node needs its own")
         }
-        var trust = try WorkspaceRuntime.loadTrust(cluster)
+        let trust = try WorkspaceRuntime.loadTrust(cluster)
         let policies = PolicyFiles.installed(cluster)
         guard !policies.isEmpty else { throw ParmanaError(.invalidConfig, "\(cluster.policies) has no policies to share") }
 
+        // Nothing of a half-made node is left behind: D2 goes if any step fails, and D1
+        // changes only at the end.
+        let made: (key: SigningKey, manifest: Envelope, trustBytes: [UInt8], config: WorkspaceConfig, storeNote: String?, size: Int)
+        do throws(ParmanaError) {
+            made = try await build(ws, cluster: cluster, nodeID: nodeID, shared: shared, trust: trust, policies: policies, progress: progress)
+        } catch {
+            try? FileManager.default.removeItem(atPath: ws.root)
+            throw error
+        }
+        let (key, manifest, trustBytes, config, storeNote, size) = made
+        progress("trusting the new key in \(cluster.trust)")
+        try FileIO.write(trustBytes, to: cluster.trust)
+        return Joined(workspace: ws, cluster: cluster, nodeID: nodeID, logID: config.logID, attestationKeyID: key.keyID,
+                      runtimeHash: RuntimeManifest.identityHash(of: manifest.payload), policies: policies,
+                      replayStore: config.replayStore.map { (try? RedisURL($0))?.description ?? "(not a Redis URL)" },
+                      storeNote: storeNote, auditEntries: size)
+    }
+
+    /// Makes D2 completely (keys, trust store, policies, tokens, config) and opens its
+    /// store once; D1 is only read.
+    static func build(_ ws: Workspace, cluster: Workspace, nodeID: String, shared: WorkspaceConfig, trust loaded: TrustStore,
+                      policies: [String], progress: (String) -> Void) async throws(ParmanaError)
+        -> (key: SigningKey, manifest: Envelope, trustBytes: [UInt8], config: WorkspaceConfig, storeNote: String?, size: Int) {
+        var trust = loaded
         let now = SystemClock().now()
         try FileIO.createDirectory(ws.root, mode: 0o700)
         try FileIO.createDirectory(ws.keys, mode: 0o700)
@@ -111,11 +135,6 @@ public enum WorkspaceJoiner {
         let size = try await WorkspaceRuntime.with(ws) { (runtime) throws(ParmanaError) in
             do throws(StoreError) { return try await runtime.store.size() } catch { throw ParmanaError(error) }
         }
-        progress("trusting the new key in \(cluster.trust)")
-        try FileIO.write(trustBytes, to: cluster.trust)
-        return Joined(workspace: ws, cluster: cluster, nodeID: nodeID, logID: config.logID, attestationKeyID: key.keyID,
-                      runtimeHash: RuntimeManifest.identityHash(of: manifest.payload), policies: policies,
-                      replayStore: config.replayStore.map { (try? RedisURL($0))?.description ?? "(not a Redis URL)" },
-                      storeNote: storeNote, auditEntries: size)
+        return (key, manifest, trustBytes, config, storeNote, size)
     }
 }

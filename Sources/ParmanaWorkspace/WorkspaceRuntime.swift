@@ -76,9 +76,10 @@ public struct WorkspaceRuntime: Sendable {
     /// replay store, reconciles this node's in-doubt claims (plus its in-flight ones with
     /// `reconcileInFlight`: only for the node's one long-running process, `serve`, before
     /// it decides anything). `config`, when given, is the workspace's configuration already
-    /// loaded by the caller.
+    /// loaded by the caller. `replay: false` opens this node's log alone, for commands that
+    /// never decide (they must work while the shared replay store is down).
     public static func open(_ ws: Workspace, config loaded: WorkspaceConfig? = nil, clock: any Clock = SystemClock(), storeOverride: String? = nil,
-                            start: Bool = true, reconcileInFlight: Bool = false,
+                            start: Bool = true, reconcileInFlight: Bool = false, replay: Bool = true,
                             logger: Logger = Logger(label: "parmana")) async throws(ParmanaError) -> WorkspaceRuntime {
         let config: WorkspaceConfig
         if let loaded { config = loaded } else { config = try loadConfig(ws) }
@@ -100,7 +101,7 @@ public struct WorkspaceRuntime: Sendable {
         let local = try openStore(storeOverride ?? config.store, workspace: ws)
         var store: any EvidenceStore = local
         var risk: ReplayStoreRisk?
-        if let url = config.replayStore {
+        if replay, let url = config.replayStore {
             do {
                 let (replay, accepted) = try await openReplayStore(config, url: url, logger: logger)
                 store = SplitEvidenceStore(local: local, replay: replay, nodeID: config.nodeID)
@@ -136,8 +137,9 @@ public struct WorkspaceRuntime: Sendable {
     /// Opens the workspace, runs `body`, and closes the store whatever happens: the
     /// lifecycle of a one-shot command.
     public static func with<T>(_ ws: Workspace, config: WorkspaceConfig? = nil, clock: any Clock = SystemClock(), storeOverride: String? = nil,
-                               start: Bool = true, _ body: (Runtime) async throws(ParmanaError) -> T) async throws(ParmanaError) -> T {
-        let opened = try await open(ws, config: config, clock: clock, storeOverride: storeOverride, start: start)
+                               start: Bool = true, replay: Bool = true,
+                               _ body: (Runtime) async throws(ParmanaError) -> T) async throws(ParmanaError) -> T {
+        let opened = try await open(ws, config: config, clock: clock, storeOverride: storeOverride, start: start, replay: replay)
         return try await opened.run(body)
     }
 

@@ -104,4 +104,27 @@ import Testing
         #expect(help.stdout.contains("--include-in-flight") && help.stdout.contains("stopped"))
         #expect(try CLI.run(["audit", "verify", "--dir", d2]).status == 0)
     }
+
+    /// Redis unreachable: decisions fail closed; commands that never decide still work.
+    @Test func withoutRedisOnlyDecisionsStop() throws {
+        let dir = CLI.tempDir()
+        let d1 = dir + "/d1"
+        #expect(try CLI.run(["init", "--dir", d1]).status == 0)
+        guard case .object(var config) = try JSONParser().parse(try readFile(d1 + "/config.json")) else { return }
+        config["replay_store"] = "redis://127.0.0.1:1"
+        try CLI.write(.object(config), d1 + "/config.json")
+        // Joining needs the replay store too (the new node opens its store).
+        let trustBefore = try readFile(d1 + "/trust.json")
+        #expect(try CLI.run(["init", "--dir", dir + "/d2", "--join", d1, "--node-id", "node-b"]).status != 0)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/d2"), "nothing half-made is left")
+        #expect(try readFile(d1 + "/trust.json") == trustBefore, "D1 is unchanged")
+        let r = try CLI.run(["decide", "--dir", d1, "--policy-id", "payments.release", "--signals", try Self.signals(dir, "p-down"), "--json"])
+        #expect(r.status != 0)
+        #expect(try Self.json(r)["error"]?["code"] == "store_unavailable")
+        #expect(try CLI.run(["audit", "checkpoint", "--dir", d1, "--json"]).status == 0)
+        #expect(try CLI.run(["executions", "list", "--dir", d1, "--json"]).status == 0)
+        #expect(try CLI.run(["audit", "verify", "--dir", d1]).status == 0)
+        let reconcile = try CLI.run(["replay", "reconcile", "--dir", d1, "--json"])
+        #expect(try Self.json(reconcile)["error"]?["code"] == "store_unavailable")
+    }
 }

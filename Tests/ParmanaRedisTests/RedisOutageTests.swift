@@ -32,6 +32,10 @@ struct RedisOutageTests {
         #expect(try await a.sqlite.size() == size, "nothing in the local log")
         #expect(try await a.sqlite.consumer(of: fingerprint(down)) == nil)
         #expect(await a.split.health() == [StoreHealth(name: "evidence", healthy: true), StoreHealth(name: "replay", healthy: false)])
+        let (ready, body) = try await TwoNodeTests.get(try TwoNodeTests.api(a), "/readyz")
+        #expect(ready == .serviceUnavailable && body["error"]?["code"] == "store_unavailable")
+        #expect(body["error"]?["details"] == [["pointer": "/stores/evidence", "message": "ready"],
+                                              ["pointer": "/stores/replay", "message": "unavailable"]])
 
         try services.run(["restart-redis"])
         let afterSignals = RuntimeHarness.signals("p-after", amount: 3)

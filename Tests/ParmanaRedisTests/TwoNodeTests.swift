@@ -62,6 +62,22 @@ struct TwoNodeTests {
         }
     }
 
+    static func get(_ app: some ApplicationProtocol, _ path: String) async throws -> (HTTPResponse.Status, JSONValue) {
+        try await app.test(.router) { client in
+            let r = try await client.execute(uri: path, method: .get)
+            return (r.status, try JSONParser().parse(Array(r.body.readableBytesView)))
+        }
+    }
+
+    @Test("/readyz reports each store: evidence and replay")
+    func readiness() async throws {
+        let a = try await ClusterNode("node-a", prefix: RedisTestEnvironment.freshPrefix())
+        let (status, body) = try await Self.get(try Self.api(a), "/readyz")
+        #expect(status == .ok)
+        #expect(body == ["status": "ready", "stores": ["evidence": "ready", "replay": "ready"]])
+        await a.close()
+    }
+
     @Test("an idempotent retry on node B of node A's decision returns A's body byte for byte; nothing is logged on B")
     func idempotentRetryOnAnotherNode() async throws {
         let prefix = RedisTestEnvironment.freshPrefix()
