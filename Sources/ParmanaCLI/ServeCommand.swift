@@ -61,6 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
             let json = common.json
             let tokenFile = ws.tokens + "/admin.token"
             let store = config.store
+            let replayStore = opened.replayStoreAddress
+            let nodeID = config.nodeID
             let createdToken = newToken
             try await server.run(services: opened.services(logger: logger)) { address in
                 let bound = address?.port ?? port
@@ -69,10 +71,12 @@ struct ServeCommand: AsyncParsableCommand {
                 if json {
                     var o = JSONObject([("url", .string(url)), ("workspace", .string(ws.root)), ("store", .string(store))])
                     o["token"] = createdToken.map(JSONValue.string) ?? .null
+                    if let replayStore { o["replay_store"] = .string(replayStore) }
                     FileIO.writeStdout(CanonicalJSON.bytes(.object(o)) + [0x0A])
                     return
                 }
-                var lines = ["parmana serving \(url) (workspace \(ws.root), store \(store), \(policies) policies)"]
+                var lines = ["parmana serving \(url) (workspace \(ws.root), store \(store)"
+                             + (replayStore.map { ", replay store \($0), node \(nodeID)" } ?? "") + ", \(policies) policies)"]
                 if let createdToken { lines.append("  API token (admin; stored in \(tokenFile)): \(createdToken)") }
                 lines += [
                     "  try it:",

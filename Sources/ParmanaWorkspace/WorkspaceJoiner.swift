@@ -53,6 +53,11 @@ public enum WorkspaceJoiner {
         }
     }
 
+    /// Makes `ws` a node of `cluster`'s cluster named `nodeID`. Errors: `invalid_config`
+    /// (bad node id, `ws` exists, `cluster` is not a workspace or has `nodeID` itself),
+    /// `io_error`, and whatever opening the new node's store raises (`store_unavailable`
+    /// when its replay store is unreachable); on any error `ws` is removed and `cluster`
+    /// is unchanged.
     public static func join(_ ws: Workspace, cluster: Workspace, nodeID: String, progress: (String) -> Void) async throws(ParmanaError) -> Joined {
         guard WorkspaceConfig.isNodeID(nodeID) else {
             throw ParmanaError(.invalidConfig, "--node-id \(nodeID): must match [a-z0-9][a-z0-9._-]{0,63}")

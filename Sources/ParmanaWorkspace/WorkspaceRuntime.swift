@@ -143,6 +143,11 @@ public struct WorkspaceRuntime: Sendable {
         return try await opened.run(body)
     }
 
+    /// The shared replay store's URL without credentials (topology A), or nil.
+    public var replayStoreAddress: String? {
+        ((runtime.store as? SplitEvidenceStore)?.replay as? RedisReplayStore)?.address
+    }
+
     /// Runs `body` on this runtime, then closes the store whatever happens.
     public func run<T>(_ body: (Runtime) async throws(ParmanaError) -> T) async throws(ParmanaError) -> T {
         let opened = self

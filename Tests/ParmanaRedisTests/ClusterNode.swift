@@ -38,20 +38,3 @@ struct ClusterNode {
 
     func close() async { await split.close() }
 }
-
-/// Expects `body` to fail with `code`; returns the error.
-@discardableResult
-func expectError<T>(_ code: ErrorCode, sourceLocation: SourceLocation = #_sourceLocation,
-                    _ body: () async throws(ParmanaError) -> T) async -> ParmanaError? {
-    do {
-        let value = try await body()
-        Issue.record("expected \(code.rawValue), got \(value)", sourceLocation: sourceLocation)
-        return nil
-    } catch {
-        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
-        return error
-    }
-}
-
-/// `execution_fingerprint` of canonical signal bytes.
-func fingerprint(_ signals: [UInt8]) -> String { Hashing.sha256Hex(signals) }
