@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "ParmanaCore", targets: ["ParmanaCore"]),
         .library(name: "ParmanaRuntime", targets: ["ParmanaRuntime"]),
         .library(name: "ParmanaSQLite", targets: ["ParmanaSQLite"]),
+        .library(name: "ParmanaRedis", targets: ["ParmanaRedis"]),
         .executable(name: "parmana", targets: ["parmana"]),
     ],
     dependencies: [
@@ -35,6 +36,17 @@ let package = Package(
         .target(name: "ParmanaRuntime", dependencies: ["ParmanaCore"]),
         // The embedded default store: SQLite through GRDB.
         .target(name: "ParmanaSQLite", dependencies: ["ParmanaCore", "ParmanaRuntime", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The shared replay store of topology A (SPEC §17.1): a small RESP2 client on SwiftNIO
+        // and the ReplayStore adapter for Redis.
+        .target(
+            name: "ParmanaRedis",
+            dependencies: [
+                "ParmanaCore",
+                "ParmanaRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // YAML as an authoring format for policies, converted to the JSON data model.
         .target(
             name: "ParmanaYAML",
@@ -81,6 +93,7 @@ let package = Package(
                 "ParmanaYAML",
                 "ParmanaRuntime",
                 "ParmanaSQLite",
+                "ParmanaRedis",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,6 +137,13 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "ParmanaRedisTests", dependencies: [
+            "ParmanaRedis", "ParmanaRuntime", "ParmanaCore", "ParmanaSQLite", "ParmanaTesting", "ParmanaWorkspace", "ParmanaHTTP",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ParmanaCLITests", dependencies: ["ParmanaCLI", "ParmanaWorkspace", "ParmanaCore", "ParmanaRuntime", "ParmanaTesting"]),
     ],

@@ -6,8 +6,20 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 echo "== swift build --build-tests"
 swift build --build-tests
+# Redis for the replay-store tests (SPEC §17): a throwaway server recorded in a state
+# directory of this run only (never someone's running services), stopped on exit. Its
+# PARMANA_TEST_* variables reach the Swift tests, which fail without them.
+export PARMANA_SERVICES_DIR
+PARMANA_SERVICES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/parmana-services-test.XXXXXX")
+trap 'bash scripts/services.sh stop >/dev/null 2>&1 || true' EXIT
+echo "== services: redis"
+eval "$(bash scripts/services.sh start redis)"
 echo "== swift test"
-swift test --skip-build
+swift test --skip-build --skip ParmanaRedisTests
+# The Redis suites measure timeouts (store_timeout_ms, SIGSTOP, connect limits): run them
+# on their own so the rest of the suite's load does not starve their clocks.
+echo "== swift test (Redis)"
+swift test --skip-build --filter ParmanaRedisTests
 bin=$(swift build --show-bin-path)
 echo "== example policies and their cases"
 for policy in examples/policies/*.json; do

@@ -226,7 +226,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await guardedAsync(json: common.json) {
-                let cp = try await WorkspaceRuntime.with(workspace.path) { (runtime) throws(ParmanaError) in try await runtime.checkpoint() }
+                let cp = try await WorkspaceRuntime.with(workspace.path, replay: false) { (runtime) throws(ParmanaError) in try await runtime.checkpoint() }
                 printJSON(cp.json)
             }
         }
@@ -249,7 +249,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await guardedAsync(json: common.json) {
-                let out = try await WorkspaceRuntime.with(workspace.path) { (runtime) throws(ParmanaError) -> JSONValue in
+                let out = try await WorkspaceRuntime.with(workspace.path, replay: false) { (runtime) throws(ParmanaError) -> JSONValue in
                     if let first, let second {
                         return try await runtime.consistencyProof(first: first, second: second)
                     }

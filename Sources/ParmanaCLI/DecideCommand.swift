@@ -173,7 +173,8 @@ struct OverrideCommand: AsyncParsableCommand {
                 env = try sign(attestationHash: hash)
                 result = try await client.post("/v1/executions/\(o.executionID)/override", env.json)
             } else {
-                (env, result) = try await WorkspaceRuntime.with(o.workspace.path) { (runtime) throws(ParmanaError) in
+                // Overrides are recorded in this node's log only: no replay store needed.
+                (env, result) = try await WorkspaceRuntime.with(o.workspace.path, replay: false) { (runtime) throws(ParmanaError) in
                     let env = try sign(attestationHash: try await runtime.execution(o.executionID).lifecycle.attestationHash)
                     return (env, try await runtime.override(env.json).json)
                 }

@@ -26,7 +26,7 @@ struct ExecutionsCommand: AsyncParsableCommand {
                     throw ParmanaError(.invalidRequest, "only pending_override executions are listed; show others with 'parmana executions show ID'")
                 }
                 guard (1...500).contains(limit) else { throw ParmanaError(.invalidRequest, "--limit must be 1 to 500") }
-                let (views, now) = try await WorkspaceRuntime.with(workspace.path) { (runtime) throws(ParmanaError) in
+                let (views, now) = try await WorkspaceRuntime.with(workspace.path, replay: false) { (runtime) throws(ParmanaError) in
                     (try await runtime.pending(PendingQuery(policyID: policyID, limit: limit)), runtime.config.clock.now())
                 }
                 if common.json {
@@ -61,7 +61,7 @@ struct ExecutionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await guardedAsync(json: common.json) {
-                let (v, now) = try await WorkspaceRuntime.with(workspace.path) { (runtime) throws(ParmanaError) in
+                let (v, now) = try await WorkspaceRuntime.with(workspace.path, replay: false) { (runtime) throws(ParmanaError) in
                     (try await runtime.execution(executionID), runtime.config.clock.now())
                 }
                 if common.json {

@@ -14,7 +14,7 @@ public struct ParmanaCommand: AsyncParsableCommand {
         subcommands: [
             CanonicalizeCommand.self, FingerprintCommand.self, KeygenCommand.self, VerifyCommand.self,
             PolicyCommand.self, EvaluateCommand.self, InitCommand.self, DecideCommand.self, OverrideCommand.self,
-            AuditCommand.self, ExecutionsCommand.self, RuntimeCommand.self, TrustCommand.self, TokenCommand.self, ServeCommand.self, BenchCommand.self,
+            AuditCommand.self, ExecutionsCommand.self, ReplayCommand.self, RuntimeCommand.self, TrustCommand.self, TokenCommand.self, ServeCommand.self, BenchCommand.self,
         ]
     )
 

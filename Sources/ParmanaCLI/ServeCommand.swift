@@ -68,12 +68,14 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ParmanaError(.invalidConfig, "no API tokens in \(ws.config); add one under \"tokens\" as {\"name\", \"sha256\" (of the token), \"roles\"}")
             }
             let clock: any Clock = try testClock.map { p throws(ParmanaError) in try FileClock(path: p) } ?? SystemClock()
-            let opened = try await WorkspaceRuntime.open(ws, config: config, clock: clock)
             var logger = Logger(label: "parmana") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = level
             if tls == nil, !GovernanceServer.isLoopback(host) {
                 logger.warning("serving plain HTTP on \(host) because allow_plaintext is true: TLS must be terminated in front of this server")
             }
+            // The node's one long-running process: nothing of this node is in flight yet, so
+            // start-up reconciliation resolves its in-flight claims too (SPEC §17.1).
+            let opened = try await WorkspaceRuntime.open(ws, config: config, clock: clock, reconcileInFlight: true, logger: logger)
             let settings = APISettings(tokens: tokens, maxBodyBytes: config.maxBodyBytes,
                                        requestTimeout: .seconds(config.requestTimeoutSeconds), consoleVectorsDirectory: consoleVectors,
                                        maxInflight: config.maxInflight)
@@ -90,6 +92,8 @@ struct ServeCommand: AsyncParsableCommand {
             let json = common.json
             let tokenFile = ws.tokens + "/admin.token"
             let store = config.store
+            let replayStore = opened.replayStoreAddress
+            let nodeID = config.nodeID
             let createdToken = newToken
             let scheme = tls == nil ? "http" : "https"
             try await server.run(services: opened.services(logger: logger) + [reload]) { address in
@@ -99,10 +103,12 @@ struct ServeCommand: AsyncParsableCommand {
                 if json {
                     var o = JSONObject([("url", .string(url)), ("workspace", .string(ws.root)), ("store", .string(store))])
                     o["token"] = createdToken.map(JSONValue.string) ?? .null
+                    if let replayStore { o["replay_store"] = .string(replayStore) }
                     FileIO.writeStdout(CanonicalJSON.bytes(.object(o)) + [0x0A])
                     return
                 }
-                var lines = ["parmana serving \(url) (workspace \(ws.root), store \(store), \(policies) policies)"]
+                var lines = ["parmana serving \(url) (workspace \(ws.root), store \(store)"
+                             + (replayStore.map { ", replay store \($0), node \(nodeID)" } ?? "") + ", \(policies) policies)"]
                 if let createdToken { lines.append("  API token (admin; stored in \(tokenFile)): \(createdToken)") }
                 lines += [
                     "  try it:",

@@ -57,11 +57,18 @@ public struct GovernanceAPI: Sendable {
 
         add(router, .get, "/healthz") { _, _ in APIResponse.json(["status": "ok"]) }
         add(router, .get, "/readyz") { _, _ in
-            guard await self.runtime.store.isHealthy() else {
+            // Each store behind the runtime (SPEC §17.4): `evidence`, and `replay` in topology A.
+            let stores = await self.runtime.store.health()
+            let down = stores.filter { !$0.healthy }
+            guard down.isEmpty else {
                 // A failed probe is not a failed request: returned, not thrown, so it is not counted as a store error.
-                return APIResponse.error(ParmanaError(.storeUnavailable, "the evidence store is not reachable"))
+                return APIResponse.error(ParmanaError(
+                    .storeUnavailable, "not reachable: the \(down.map(\.name).joined(separator: " and ")) store",
+                    details: stores.map { .init(pointer: "/stores/" + $0.name, message: $0.healthy ? "ready" : "unavailable") }))
             }
-            return APIResponse.json(["status": "ready"])
+            var status = JSONObject()
+            for store in stores { status[store.name] = .string("ready") }
+            return APIResponse.json(["status": "ready", "stores": .object(status)])
         }
         add(router, .get, "/v1/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: APIResponse.jsonType],

@@ -70,16 +70,33 @@ public struct PendingQuery: Sendable {
 }
 
 /// What an idempotency key answers with (SPEC §18).
+///
+/// An evidence store keeps the key with its execution (`attestation` nil: the answer is
+/// rebuilt from the log). A shared replay store (topology A, SPEC §17.1) keeps it across
+/// nodes: while the first request is being decided it is `inProgress` (a retry is
+/// `request_in_progress`); once the deciding node's log has the execution it carries the
+/// JCS bytes of the attestation envelope, so any node answers with the original body.
 public struct IdempotencyRecord: Sendable, Equatable {
     public var key: String
     /// SHA-256 of the request's identity (policy id, pinned version, fingerprint, explain).
     public var requestHash: String
     public var executionID: String
+    /// JCS of the attestation envelope, when the record came from a shared replay store
+    /// and the deciding node's log has the execution.
+    public var attestation: [UInt8]?
+    /// The first request with this key is still being decided (by `nodeID`).
+    public var inProgress: Bool
+    /// The node that decided (or is deciding) the request, when known.
+    public var nodeID: String?
 
-    public init(key: String, requestHash: String, executionID: String) {
+    public init(key: String, requestHash: String, executionID: String, attestation: [UInt8]? = nil, inProgress: Bool = false,
+                nodeID: String? = nil) {
         self.key = key
         self.requestHash = requestHash
         self.executionID = executionID
+        self.attestation = attestation
+        self.inProgress = inProgress
+        self.nodeID = nodeID
     }
 }
 
@@ -189,8 +206,15 @@ public protocol EvidenceStore: AuditLogReader, ExecutionLedger {
     func projectionRows() async throws(StoreError) -> [ProjectionRow]
     /// Whether the store can serve (readiness).
     func isHealthy() async -> Bool
+    /// Readiness of each store behind this one, for `/readyz` (SPEC §17.4).
+    func health() async -> [StoreHealth]
     /// Flushes and closes. Called by the composition root only.
     func close() async
+}
+
+extension EvidenceStore {
+    /// One entry: this store, named `evidence`.
+    public func health() async -> [StoreHealth] { [StoreHealth(name: "evidence", healthy: await isHealthy())] }
 }
 
 extension AuditLogReader {
@@ -233,26 +257,49 @@ public enum ReplayOutcome: Sendable, Equatable {
     case consumed
     /// Already claimed; the claim token names the execution (and node).
     case replay(executionID: String, nodeID: String)
+    /// The idempotency key given with the claim is already bound (SPEC §18): nothing was
+    /// claimed. The record may be in progress (another request is being decided).
+    case idempotencyKeyBound(IdempotencyRecord)
 }
 
 /// The replay-protection port on its own, for deployments where replay and the log
-/// live in different systems (topology A: Redis + each node's SQLite).
+/// live in different systems (topology A: Redis + each node's SQLite; SPEC §17.1, §18).
 ///
-/// Contract: ``consume(_:)`` is one atomic insert-if-absent whose value is the claim
-/// token, and the claim is also listed as in flight for its node; claims never expire.
-/// ``release(_:)`` deletes a claim only while it still holds the same token.
-/// ``settle(_:)`` removes it from the node's in-flight and in-doubt lists once the local
-/// commit is durable. ``markInDoubt(_:)`` lists it for reconciliation when the local
-/// outcome is unknown. ``inDoubt(node:)`` returns the node's in-doubt claims plus — when
-/// `includeInFlight` (only safe while the node is not running) — its in-flight ones.
+/// Contract: ``consume(_:idempotency:)`` is one atomic operation: if an idempotency key
+/// is given and already bound, it returns that record and claims nothing; else if the
+/// fingerprint is claimed it returns the claim's execution and node; else it inserts the
+/// claim (value: the claim token, never expiring), lists it as in flight for its node
+/// and, with a key, binds the key to the claim in progress. ``release(_:)`` deletes a
+/// claim only while it still holds the same token (and unbinds a key bound with it).
+/// ``settle(_:attestation:)`` removes it from the node's in-flight and in-doubt lists
+/// once the local commit is durable, keeping the claim; with the attestation's JCS bytes
+/// it completes a key bound with it. ``markInDoubt(_:)`` lists it for reconciliation
+/// when the local outcome is unknown. ``inDoubt(node:includeInFlight:)`` returns the
+/// node's in-doubt claims plus — when `includeInFlight` (only safe while the node is not
+/// running) — its in-flight ones. Every method fails with ``StoreError`` only; a timeout
+/// is ``StoreError/timeout(_:)`` (outcome unknown).
 public protocol ReplayStore: Sendable {
-    func consume(_ claim: ReplayClaim) async throws(StoreError) -> ReplayOutcome
+    func consume(_ claim: ReplayClaim, idempotency: IdempotencyRecord?) async throws(StoreError) -> ReplayOutcome
     func release(_ claim: ReplayClaim) async throws(StoreError)
-    func settle(_ claim: ReplayClaim) async throws(StoreError)
+    func settle(_ claim: ReplayClaim, attestation: [UInt8]?) async throws(StoreError)
     func markInDoubt(_ claim: ReplayClaim) async throws(StoreError)
     func inDoubt(node: String, includeInFlight: Bool) async throws(StoreError) -> [ReplayClaim]
     /// The claim on a fingerprint, if any.
     func claim(of fingerprint: String) async throws(StoreError) -> ReplayClaim?
+    /// The record bound to an idempotency key, if any (SPEC §18).
+    func idempotency(_ key: String) async throws(StoreError) -> IdempotencyRecord?
     func isHealthy() async -> Bool
     func close() async
+}
+
+extension ReplayStore {
+    /// A claim without an idempotency key.
+    public func consume(_ claim: ReplayClaim) async throws(StoreError) -> ReplayOutcome {
+        try await consume(claim, idempotency: nil)
+    }
+
+    /// Settles a claim without completing an idempotency key.
+    public func settle(_ claim: ReplayClaim) async throws(StoreError) {
+        try await settle(claim, attestation: nil)
+    }
 }

@@ -29,11 +29,15 @@ public struct RuntimeConfiguration: Sendable {
     public var retainSignals: RetainSignals
     /// Longest wait between the log growing and a checkpoint covering it (SPEC §16.2).
     public var checkpointIntervalSeconds: Int
+    /// Set when the shared replay store runs without durability guarantees by the
+    /// operator's choice: every start is then logged as a signed `parmana.runtime-start/v1`.
+    public var acceptedReplayStoreRisk: ReplayStoreRisk?
 
     public init(store: any EvidenceStore, trust: TrustStore, signer: any Signer, checkpointSigner: (any Signer)? = nil,
                 clock: any Clock = SystemClock(), ids: any ExecutionIDs = RandomExecutionIDs(), manifest: Envelope,
                 parser: JSONParser = JSONParser(), logID: String = "parmana", nodeID: String? = nil,
-                retainSignals: RetainSignals = .pending, checkpointIntervalSeconds: Int = 10) {
+                retainSignals: RetainSignals = .pending, checkpointIntervalSeconds: Int = 10,
+                acceptedReplayStoreRisk: ReplayStoreRisk? = nil) {
         self.store = store
         self.trust = trust
         self.signer = signer
@@ -46,6 +50,7 @@ public struct RuntimeConfiguration: Sendable {
         self.nodeID = nodeID ?? logID
         self.retainSignals = retainSignals
         self.checkpointIntervalSeconds = checkpointIntervalSeconds
+        self.acceptedReplayStoreRisk = acceptedReplayStoreRisk
     }
 }
 
@@ -57,6 +62,8 @@ public struct DecisionResult: Sendable {
     public var attestation: Envelope
     public var decision: Decision
     public var explanation: Explanation?
+    /// The execution's audit seq in this node's log; 0 for an idempotent replay of an
+    /// execution logged by another node (SPEC §17.1, §18).
     public var seq: Int
     /// True when an idempotent retry was answered with the original decision (SPEC §18).
     public var idempotentReplay: Bool = false
@@ -114,12 +121,24 @@ public final class Runtime: Sendable {
     }
 
     /// Records `runtime_started` (when this runtime differs from the last one logged)
-    /// and `policy_loaded` for every loaded policy not yet in the log.
+    /// and `policy_loaded` for every loaded policy not yet in the log. With an accepted
+    /// replay-store risk, every start is recorded, as a signed `parmana.runtime-start/v1`
+    /// carrying the manifest (docs/formats.md).
     public func start() async throws(ParmanaError) {
-        let last = try await stored { () throws(StoreError) in try await store.lastEvent(.runtimeStarted) }
-        if last?.entry.recordHash != config.manifest.hash {
-            let bytes = CanonicalJSON.bytes(config.manifest.json)
-            _ = try await stored { () throws(StoreError) in try await store.append(event: .runtimeStarted, record: bytes, at: config.clock.now()) }
+        if let risk = config.acceptedReplayStoreRisk {
+            let now = config.clock.now()
+            let payload = RuntimeStartPayload(manifest: config.manifest, nodeID: config.nodeID, replayStore: risk.replayStore,
+                                              unsafeSettings: risk.unsafeSettings, startedAt: now, keyID: config.signer.keyID)
+            let env: Envelope
+            do { env = try await config.signer.envelope(payload.json) } catch { throw ParmanaError(SignerError("runtime start: \(error)")) }
+            let bytes = CanonicalJSON.bytes(env.json)
+            _ = try await stored { () throws(StoreError) in try await store.append(event: .runtimeStarted, record: bytes, at: now) }
+        } else {
+            let last = try await stored { () throws(StoreError) in try await store.lastEvent(.runtimeStarted) }
+            if last?.entry.recordHash != config.manifest.hash {
+                let bytes = CanonicalJSON.bytes(config.manifest.json)
+                _ = try await stored { () throws(StoreError) in try await store.append(event: .runtimeStarted, record: bytes, at: config.clock.now()) }
+            }
         }
         for p in registry.withLock({ $0.all }) {
             try await logPolicy(p)
@@ -235,13 +254,40 @@ public final class Runtime: Sendable {
         IdempotencyRequest.hash(policyID: policyID, version: version, fingerprint: fingerprint, explain: explain)
     }
 
-    /// The original decision for a retried Idempotency-Key, rebuilt from the log: the
-    /// same attestation and, when asked for, the same explanation (a pure function of
-    /// the policy and the signals, whose fingerprint matches).
+    /// The original decision for a retried Idempotency-Key: the same attestation — carried
+    /// by the record when it comes from a shared replay store (the deciding node may be
+    /// another one), else rebuilt from this log — and, when asked for, the same
+    /// explanation (a pure function of the policy and the signals, whose fingerprint
+    /// matches). A first request still being decided (anywhere) is `request_in_progress`.
     func idempotentReplay(_ existing: IdempotencyRecord, request: IdempotencyRecord, signals: JSONValue,
                           explain: Bool) async throws(ParmanaError) -> DecisionResult {
         guard existing.requestHash == request.requestHash else {
             throw ParmanaError(.idempotencyKeyReused, "Idempotency-Key \(request.key) was used for a different request (execution \(existing.executionID))")
+        }
+        if existing.inProgress {
+            throw ParmanaError(.requestInProgress, "a request with Idempotency-Key \(request.key) is still being decided"
+                + (existing.nodeID.map { " by node \($0)" } ?? "") + "; retry shortly")
+        }
+        if let bytes = existing.attestation {
+            let env: Envelope
+            let a: AttestationPayload
+            do {
+                env = try Envelope(json: try JSONParser(maxBytes: Int.max).parse(bytes))
+                a = try AttestationPayload(json: env.payload)
+            } catch {
+                throw ParmanaError(StoreError.corrupt("the attestation kept for Idempotency-Key \(request.key): \(error.message)"))
+            }
+            guard a.executionID == existing.executionID else {
+                throw ParmanaError(StoreError.corrupt("the attestation kept for Idempotency-Key \(request.key) is for another execution"))
+            }
+            var explanation: Explanation?
+            if explain {
+                let loaded = try policy(a.policy.policyID, version: a.policy.version)
+                explanation = try loaded.compiled.explain(signals).1
+            }
+            let seq = try await stored { () throws(StoreError) in try await store.execution(a.executionID)?.seq } ?? 0
+            return DecisionResult(executionID: a.executionID, state: a.executionState, attestation: env, decision: a.decision,
+                                  explanation: explanation, seq: seq, idempotentReplay: true)
         }
         let stored = try await execution(existing.executionID)
         let a = stored.attestationPayload

@@ -15,7 +15,10 @@ public struct RuntimeHarness: Sendable {
         return try! JSONParser().parse(Array(data))
     }
 
-    public init(store: any EvidenceStore, fixture: Fixture = Fixture(), start: Timestamp = Fixture.noon) async throws {
+    /// A runtime on `store`. Two harnesses that share a replay store (two nodes) need
+    /// their own `ids` (e.g. ``RandomExecutionIDs``) and `nodeID`.
+    public init(store: any EvidenceStore, fixture: Fixture = Fixture(), start: Timestamp = Fixture.noon,
+                ids: any ExecutionIDs = SequentialExecutionIDs(), nodeID: String? = nil, logID: String = "test") async throws {
         self.fixture = fixture
         self.store = store
         clock = ManualClock(start)
@@ -25,7 +28,7 @@ public struct RuntimeHarness: Sendable {
         try registry.add(policy)
         runtime = Runtime(RuntimeConfiguration(
             store: store, trust: fixture.trust, signer: fixture.attestationKey, checkpointSigner: fixture.checkpointKey,
-            clock: clock, ids: SequentialExecutionIDs(), manifest: fixture.manifest, logID: "test"), policies: registry)
+            clock: clock, ids: ids, manifest: fixture.manifest, logID: logID, nodeID: nodeID), policies: registry)
         try await runtime.start()
     }
 

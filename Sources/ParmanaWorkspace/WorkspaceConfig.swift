@@ -47,6 +47,16 @@ public struct WorkspaceConfig: Sendable {
     public var maxInflight: Int
     /// Open connections at once; past it, new connections wait in the accept queue.
     public var maxConnections: Int
+    /// The replay store shared by the nodes of topology A (SPEC §17.1):
+    /// `redis://[user:password@]HOST:PORT[/DB]`; nil: the evidence store consumes
+    /// fingerprints itself.
+    public var replayStore: String?
+    /// Accept a replay store that may lose claims (SPEC §17.3); logged and recorded.
+    public var replayStoreUnsafe: Bool
+    /// Replicas that must acknowledge each claim (`WAIT`); 0: none.
+    public var replayStoreReplicas: Int
+    /// The prefix of every key in the replay store (default `parmana:`).
+    public var replayStorePrefix: String
 
     public static let type = "parmana.config/v1"
 
@@ -54,7 +64,8 @@ public struct WorkspaceConfig: Sendable {
                 logID: String, attestationKey: String = "keys/attestation.key", checkpointKey: String = "keys/attestation.key",
                 tokens: [Token] = [], maxBodyBytes: Int = JSONParser.defaultMaxBytes, requestTimeoutSeconds: Int = 30,
                 nodeID: String? = nil, retainSignals: RetainSignals = .pending, checkpointIntervalSeconds: Int = 10,
-                storeTimeoutMilliseconds: Int = 2000) {
+                storeTimeoutMilliseconds: Int = 2000, replayStore: String? = nil, replayStoreUnsafe: Bool = false,
+                replayStoreReplicas: Int = 0, replayStorePrefix: String = WorkspaceConfig.defaultReplayStorePrefix) {
         self.listen = listen
         self.store = store
         self.requireSignedPolicies = requireSignedPolicies
@@ -73,12 +84,18 @@ public struct WorkspaceConfig: Sendable {
         allowPlaintext = false
         maxInflight = WorkspaceConfig.defaultMaxInflight
         maxConnections = WorkspaceConfig.defaultMaxConnections
+        self.replayStore = replayStore
+        self.replayStoreUnsafe = replayStoreUnsafe
+        self.replayStoreReplicas = replayStoreReplicas
+        self.replayStorePrefix = replayStorePrefix
     }
 
     /// Enough to keep two cores busy through several group commits, small enough that
     /// an admitted decision never waits long.
     public static let defaultMaxInflight = 512
     public static let defaultMaxConnections = 1024
+
+    public static let defaultReplayStorePrefix = "parmana:"
 
     /// `node_id` when none is configured: the log id, lower-cased and cut to the syntax.
     public static func defaultNodeID(logID: String) -> String {
@@ -135,11 +152,17 @@ public struct WorkspaceConfig: Sendable {
         guard maxInflight >= 1 else { throw r.error("max_inflight", "must be at least 1") }
         maxConnections = r.optional("max_connections") == nil ? WorkspaceConfig.defaultMaxConnections : try r.integer("max_connections")
         guard maxConnections >= 1 else { throw r.error("max_connections", "must be at least 1") }
+        replayStore = r.optional("replay_store") == nil ? nil : try r.string("replay_store")
+        if let url = replayStore, !url.hasPrefix("redis://") { throw r.error("replay_store", "must be a redis:// URL") }
+        replayStoreUnsafe = r.optional("replay_store_unsafe") == nil ? false : try r.bool("replay_store_unsafe")
+        replayStoreReplicas = r.optional("replay_store_replicas") == nil ? 0 : try r.integer("replay_store_replicas")
+        guard replayStoreReplicas >= 0 else { throw r.error("replay_store_replicas", "must be 0 or more") }
+        replayStorePrefix = r.optional("replay_store_prefix") == nil ? WorkspaceConfig.defaultReplayStorePrefix : try r.string("replay_store_prefix")
         try r.finish()
     }
 
     public var json: JSONValue {
-        let base: JSONValue = [
+        var o: JSONValue = [
             "type": .string(WorkspaceConfig.type), "listen": .string(listen), "store": .string(store),
             "require_signed_policies": .bool(requireSignedPolicies), "log_id": .string(logID),
             "attestation_key": .string(attestationKey), "checkpoint_key": .string(checkpointKey),
@@ -152,12 +175,21 @@ public struct WorkspaceConfig: Sendable {
             "node_id": .string(nodeID), "retain_signals": .string(retainSignals.rawValue),
             "checkpoint_interval_seconds": .number(Double(checkpointIntervalSeconds)), "store_timeout_ms": .number(Double(storeTimeoutMilliseconds)),
         ]
-        return base.withOptional([
+        // Topology A's settings appear only when used, so a single node's file stays as it was.
+        if case .object(var fields) = o {
+            if let replayStore { fields["replay_store"] = .string(replayStore) }
+            if replayStoreUnsafe { fields["replay_store_unsafe"] = .bool(true) }
+            if replayStoreReplicas > 0 { fields["replay_store_replicas"] = .number(Double(replayStoreReplicas)) }
+            if replayStorePrefix != WorkspaceConfig.defaultReplayStorePrefix { fields["replay_store_prefix"] = .string(replayStorePrefix) }
+            o = .object(fields)
+        }
+        o = o.withOptional([
             ("tls_cert", tlsCert.map { .string($0) }), ("tls_key", tlsKey.map { .string($0) }),
             ("allow_plaintext", allowPlaintext ? .bool(true) : nil),
             ("max_inflight", maxInflight != WorkspaceConfig.defaultMaxInflight ? .number(Double(maxInflight)) : nil),
             ("max_connections", maxConnections != WorkspaceConfig.defaultMaxConnections ? .number(Double(maxConnections)) : nil),
         ])
+        return o
     }
 
     /// The variables `applying(overrides:)` understands.
@@ -165,7 +197,8 @@ public struct WorkspaceConfig: Sendable {
         "PARMANA_LISTEN", "PARMANA_STORE", "PARMANA_REQUIRE_SIGNED_POLICIES", "PARMANA_MAX_BODY_BYTES",
         "PARMANA_REQUEST_TIMEOUT_SECONDS", "PARMANA_LOG_LEVEL", "PARMANA_TOKEN", "PARMANA_NODE_ID", "PARMANA_RETAIN_SIGNALS",
         "PARMANA_CHECKPOINT_INTERVAL_SECONDS", "PARMANA_STORE_TIMEOUT_MS", "PARMANA_TLS_CERT", "PARMANA_TLS_KEY",
-        "PARMANA_ALLOW_PLAINTEXT", "PARMANA_MAX_INFLIGHT", "PARMANA_MAX_CONNECTIONS",
+        "PARMANA_ALLOW_PLAINTEXT", "PARMANA_MAX_INFLIGHT", "PARMANA_MAX_CONNECTIONS", "PARMANA_REPLAY_STORE", "PARMANA_REPLAY_STORE_UNSAFE",
+        "PARMANA_REPLAY_STORE_REPLICAS", "PARMANA_REPLAY_STORE_PREFIX",
     ]
 
     /// This configuration with `PARMANA_*` overrides applied (read by `main`, passed in).
@@ -177,15 +210,26 @@ public struct WorkspaceConfig: Sendable {
                 guard let n = Int(value), n > 0 else { throw ParmanaError(.invalidConfig, "\(name)=\(value): expected a positive integer") }
                 return n
             }
+            func boolean() throws(ParmanaError) -> Bool {
+                switch value {
+                case "true", "1", "yes": return true
+                case "false", "0", "no": return false
+                default: throw ParmanaError(.invalidConfig, "\(name)=\(value): expected true or false")
+                }
+            }
             switch name {
             case "PARMANA_LISTEN": c.listen = value
             case "PARMANA_STORE": c.store = value
-            case "PARMANA_REQUIRE_SIGNED_POLICIES":
-                switch value {
-                case "true", "1", "yes": c.requireSignedPolicies = true
-                case "false", "0", "no": c.requireSignedPolicies = false
-                default: throw ParmanaError(.invalidConfig, "\(name)=\(value): expected true or false")
-                }
+            case "PARMANA_REQUIRE_SIGNED_POLICIES": c.requireSignedPolicies = try boolean()
+            case "PARMANA_REPLAY_STORE":
+                // Empty: no replay store (the evidence store consumes fingerprints itself).
+                guard value.isEmpty || value.hasPrefix("redis://") else { throw ParmanaError(.invalidConfig, "\(name): expected a redis:// URL") }
+                c.replayStore = value.isEmpty ? nil : value
+            case "PARMANA_REPLAY_STORE_UNSAFE": c.replayStoreUnsafe = try boolean()
+            case "PARMANA_REPLAY_STORE_REPLICAS":
+                guard let n = Int(value), n >= 0 else { throw ParmanaError(.invalidConfig, "\(name)=\(value): expected 0 or a positive integer") }
+                c.replayStoreReplicas = n
+            case "PARMANA_REPLAY_STORE_PREFIX": c.replayStorePrefix = value
             case "PARMANA_MAX_BODY_BYTES": c.maxBodyBytes = try positive()
             case "PARMANA_REQUEST_TIMEOUT_SECONDS": c.requestTimeoutSeconds = try positive()
             case "PARMANA_NODE_ID":

@@ -40,9 +40,14 @@ public enum WorkspaceInitializer {
         }
     }
 
-    public static func create(_ ws: Workspace, approverID: String, progress: (String) -> Void) async throws(ParmanaError) -> Created {
+    /// Makes the workspace; `nodeID` (SPEC §17) defaults to one derived from the new `log_id`.
+    public static func create(_ ws: Workspace, approverID: String, nodeID: String? = nil,
+                              progress: (String) -> Void) async throws(ParmanaError) -> Created {
         if FileIO.exists(ws.config) {
             throw ParmanaError(.invalidConfig, "\(ws.root) is already a workspace (config.json exists); choose another --dir")
+        }
+        if let nodeID, !WorkspaceConfig.isNodeID(nodeID) {
+            throw ParmanaError(.invalidConfig, "--node-id \(nodeID): must match [a-z0-9][a-z0-9._-]{0,63}")
         }
         // Settings from the environment are checked before anything is written: a bad one
         // must not leave a half-made workspace behind.
@@ -85,7 +90,8 @@ public enum WorkspaceInitializer {
         var logID = [UInt8](repeating: 0, count: 8)
         for i in logID.indices { logID[i] = rng.next() }
         let config = WorkspaceConfig(logID: "parmana-" + Hex.encode(logID),
-                                     tokens: [.init(name: "admin", sha256: Hashing.sha256Hex(Array(token.utf8)), roles: ["admin"])])
+                                     tokens: [.init(name: "admin", sha256: Hashing.sha256Hex(Array(token.utf8)), roles: ["admin"])],
+                                     nodeID: nodeID)
         try FileIO.write(PrettyJSON.bytes(config.json), to: ws.config, mode: 0o600)
 
         progress("opening the store")

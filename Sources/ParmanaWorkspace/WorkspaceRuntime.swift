@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ParmanaCore
+import ParmanaRedis
 import ParmanaRuntime
 import ParmanaSQLite
 import ServiceLifecycle
@@ -40,13 +41,46 @@ public struct WorkspaceRuntime: Sendable {
             try FileIO.createDirectory((path as NSString).deletingLastPathComponent, mode: 0o700)
             do { return try SQLiteEvidenceStore(path: path, busyTimeout: .milliseconds(storeTimeoutMilliseconds)) } catch { throw ParmanaError(error) }
         }
-        throw ParmanaError(.invalidConfig, "unsupported store URL '\(url)'; use sqlite:PATH or memory: (redis:// and postgres:// are not available in this build)")
+        throw ParmanaError(.invalidConfig, "unsupported store URL '\(url)'; use sqlite:PATH or memory: (postgres:// is not available in this build; Redis is a replay store: set replay_store)")
     }
 
-    /// Opens the workspace; `start` records runtime_started / policy_loaded.
-    /// `config`, when given, is the workspace's configuration already loaded by the caller.
+    /// The shared replay store named by `replay_store` (topology A, SPEC §17.1), after its
+    /// start-up durability check (SPEC §17.3): a Redis that could lose claims is refused
+    /// with `invalid_config` naming each setting, unless `replay_store_unsafe` (then it is
+    /// logged at warning level and returned as the risk the runtime records). An
+    /// unreachable Redis is `store_unavailable`; a malformed URL `invalid_config`.
+    public static func openReplayStore(_ config: WorkspaceConfig, url text: String,
+                                       logger: Logger) async throws(ParmanaError) -> (RedisReplayStore, ReplayStoreRisk?) {
+        let url: RedisURL
+        do { url = try RedisURL(text) } catch {
+            throw ParmanaError(.invalidConfig, "replay_store: \(error.message)", details: [.init(pointer: "/replay_store", message: error.message)])
+        }
+        let replay = RedisReplayStore(url: url, prefix: config.replayStorePrefix, timeout: .milliseconds(config.storeTimeoutMilliseconds),
+                                      replicas: config.replayStoreReplicas)
+        do throws(ParmanaError) {
+            let durability: RedisDurability
+            do { durability = try await replay.durability() } catch { throw ParmanaError(error) }
+            let findings = try durability.verdict(address: replay.address, unsafe: config.replayStoreUnsafe)
+            guard config.replayStoreUnsafe else { return (replay, nil) }
+            logger.warning("replay_store_unsafe: true — the replay store's durability is not guaranteed; every start is recorded in the audit log",
+                           metadata: ["replay_store": "\(replay.address)",
+                                      "unsafe_settings": "\(findings.isEmpty ? "none found" : findings.map(\.summary).joined(separator: ", "))"])
+            return (replay, ReplayStoreRisk(replayStore: replay.address, unsafeSettings: findings.map(\.summary)))
+        } catch {
+            await replay.close()
+            throw error
+        }
+    }
+
+    /// Opens the workspace; `start` records runtime_started / policy_loaded and, with a
+    /// replay store, reconciles this node's in-doubt claims (plus its in-flight ones with
+    /// `reconcileInFlight`: only for the node's one long-running process, `serve`, before
+    /// it decides anything). `config`, when given, is the workspace's configuration already
+    /// loaded by the caller. `replay: false` opens this node's log alone, for commands that
+    /// never decide (they must work while the shared replay store is down).
     public static func open(_ ws: Workspace, config loaded: WorkspaceConfig? = nil, clock: any Clock = SystemClock(), storeOverride: String? = nil,
-                            start: Bool = true) async throws(ParmanaError) -> WorkspaceRuntime {
+                            start: Bool = true, reconcileInFlight: Bool = false, replay: Bool = true,
+                            logger: Logger = Logger(label: "parmana")) async throws(ParmanaError) -> WorkspaceRuntime {
         let config: WorkspaceConfig
         if let loaded { config = loaded } else { config = try loadConfig(ws) }
         let trust = try loadTrust(ws)
@@ -68,13 +102,35 @@ public struct WorkspaceRuntime: Sendable {
         }
         let registry = try PolicyFiles.registry(ws, trust: trust, requireSigned: config.requireSignedPolicies)
         let manifest = Envelope.sign(Provenance.manifest(keyID: key.keyID).json, with: key)
-        let store = try openStore(storeOverride ?? config.store, workspace: ws, storeTimeoutMilliseconds: config.storeTimeoutMilliseconds)
+        let local = try openStore(storeOverride ?? config.store, workspace: ws, storeTimeoutMilliseconds: config.storeTimeoutMilliseconds)
+        var store: any EvidenceStore = local
+        var risk: ReplayStoreRisk?
+        if replay, let url = config.replayStore {
+            do {
+                let (replay, accepted) = try await openReplayStore(config, url: url, logger: logger)
+                store = SplitEvidenceStore(local: local, replay: replay, nodeID: config.nodeID)
+                risk = accepted
+            } catch {
+                await local.close()
+                throw error
+            }
+        }
         let runtime = Runtime(RuntimeConfiguration(
             store: store, trust: trust, signer: key, checkpointSigner: cpKey,
             clock: clock, manifest: manifest, logID: config.logID, nodeID: config.nodeID, retainSignals: config.retainSignals,
-            checkpointIntervalSeconds: config.checkpointIntervalSeconds), policies: registry)
+            checkpointIntervalSeconds: config.checkpointIntervalSeconds, acceptedReplayStoreRisk: risk), policies: registry)
         if start {
-            do { try await runtime.start() } catch {
+            do throws(ParmanaError) {
+                try await runtime.start()
+                if let split = store as? SplitEvidenceStore {
+                    let done: SplitEvidenceStore.Reconciliation
+                    do { done = try await split.reconcile(includeInFlight: reconcileInFlight) } catch { throw ParmanaError(error) }
+                    if !done.kept.isEmpty || !done.released.isEmpty {
+                        logger.info("replay claims reconciled from this node's log",
+                                    metadata: ["kept": "\(done.kept.count)", "released": "\(done.released.count)"])
+                    }
+                }
+            } catch {
                 await store.close()
                 throw error
             }
@@ -85,8 +141,20 @@ public struct WorkspaceRuntime: Sendable {
     /// Opens the workspace, runs `body`, and closes the store whatever happens: the
     /// lifecycle of a one-shot command.
     public static func with<T>(_ ws: Workspace, config: WorkspaceConfig? = nil, clock: any Clock = SystemClock(), storeOverride: String? = nil,
-                               start: Bool = true, _ body: (Runtime) async throws(ParmanaError) -> T) async throws(ParmanaError) -> T {
-        let opened = try await open(ws, config: config, clock: clock, storeOverride: storeOverride, start: start)
+                               start: Bool = true, replay: Bool = true,
+                               _ body: (Runtime) async throws(ParmanaError) -> T) async throws(ParmanaError) -> T {
+        let opened = try await open(ws, config: config, clock: clock, storeOverride: storeOverride, start: start, replay: replay)
+        return try await opened.run(body)
+    }
+
+    /// The shared replay store's URL without credentials (topology A), or nil.
+    public var replayStoreAddress: String? {
+        ((runtime.store as? SplitEvidenceStore)?.replay as? RedisReplayStore)?.address
+    }
+
+    /// Runs `body` on this runtime, then closes the store whatever happens.
+    public func run<T>(_ body: (Runtime) async throws(ParmanaError) -> T) async throws(ParmanaError) -> T {
+        let opened = self
         do {
             let result = try await body(opened.runtime)
             await opened.runtime.store.close()

@@ -19,4 +19,13 @@ import Testing
     @Test func replayStore() async throws {
         try await ReplayStoreConformance(make: { MemoryReplayStore() }).runAll()
     }
+
+    /// Topology A's composition passes the evidence-store suite on the reference adapters.
+    @Test func splitEvidenceStore() async throws {
+        let make: @Sendable () -> any EvidenceStore = {
+            SplitEvidenceStore(local: MemoryEvidenceStore(), replay: MemoryReplayStore(), nodeID: "node-a")
+        }
+        try await EvidenceStoreConformance(make: make, reopen: { $0 }).runAll()
+        try await ExecutionLedgerConformance(make: make).runAll()
+    }
 }

@@ -216,8 +216,25 @@ public struct AuditLogVerifier: Sendable {
                 guard env.type == PayloadType.policy else { c.problem = "a policy_loaded record must be a signed policy"; return c }
                 if let err = trust.trustError(keyID: env.keyID, type: PayloadType.policy, at: nil) { c.problem = err.message; return c }
             case .runtimeStarted:
-                _ = try RuntimeManifest(json: env.payload)
-                if let err = trust.trustError(keyID: env.keyID, type: PayloadType.runtimeManifest, at: nil) { c.problem = err.message; return c }
+                // The signed manifest itself, or a node's signed start statement carrying it.
+                if env.type == PayloadType.runtimeStart {
+                    let start = try RuntimeStartPayload(json: env.payload)
+                    if let err = trust.trustError(keyID: start.keyID, type: PayloadType.runtimeStart, at: start.startedAt) {
+                        c.problem = err.message
+                        return c
+                    }
+                    if let err = trust.trustError(keyID: start.manifest.keyID, type: PayloadType.runtimeManifest, at: nil) {
+                        c.problem = "the manifest in the runtime-start record: \(err.message)"
+                        return c
+                    }
+                    guard trust.signatureVerifies(start.manifest) else {
+                        c.problem = "the manifest in the runtime-start record has a signature that does not verify"
+                        return c
+                    }
+                } else {
+                    _ = try RuntimeManifest(json: env.payload)
+                    if let err = trust.trustError(keyID: env.keyID, type: PayloadType.runtimeManifest, at: nil) { c.problem = err.message; return c }
+                }
             }
         } catch {
             c.problem = "the record is malformed: \(error.message)"

@@ -5,7 +5,8 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     /// The role a key needs to sign a payload of `type`.
     public static func required(forPayloadType type: String) -> Role? {
         switch type {
-        case PayloadType.attestation, PayloadType.attestationV2, PayloadType.expiry, PayloadType.runtimeManifest: .attestation
+        case PayloadType.attestation, PayloadType.attestationV2, PayloadType.expiry, PayloadType.runtimeManifest, PayloadType.runtimeStart:
+            .attestation
         case PayloadType.override: .approver
         case PayloadType.policy: .policy
         case PayloadType.checkpoint: .checkpoint
@@ -25,8 +26,10 @@ public enum PayloadType {
     public static let policy = "parmana.policy/v1"
     public static let runtimeManifest = "parmana.runtime-manifest/v1"
     public static let checkpoint = "parmana.checkpoint/v1"
+    /// A node's signed start-up statement carrying its manifest (docs/formats.md).
+    public static let runtimeStart = "parmana.runtime-start/v1"
     public static let trustStore = "parmana.trust-store/v1"
     public static let privateKey = "parmana.private-key/v1"
-    public static let all = [attestation, attestationV2, override, policy, runtimeManifest, checkpoint, expiry]
+    public static let all = [attestation, attestationV2, override, policy, runtimeManifest, checkpoint, expiry, runtimeStart]
     static let attestationList = [attestation, attestationV2]
 }

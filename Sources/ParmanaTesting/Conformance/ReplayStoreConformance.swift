@@ -3,9 +3,12 @@ import ParmanaCore
 import ParmanaRuntime
 import Testing
 
-/// The conformance suite of the ``ReplayStore`` port (SPEC §17.1): one atomic
+/// The conformance suite of the ``ReplayStore`` port (SPEC §17.1, §18): one atomic
 /// insert-if-absent per fingerprint whose value is the claim token; release only with
-/// the same token; in-flight and in-doubt lists per node. Run by memory and Redis.
+/// the same token; in-flight and in-doubt lists per node; idempotency keys bound with a
+/// claim atomically, completed on settle, unbound on release. Run by memory and Redis.
+/// Every check makes its own store, so a shared server needs a fresh key space per
+/// `make` (e.g. a key prefix).
 public struct ReplayStoreConformance: Sendable {
     public var make: @Sendable () async throws -> any ReplayStore
 
@@ -18,6 +21,8 @@ public struct ReplayStoreConformance: Sendable {
         try await concurrentClaimsHaveOneWinner()
         try await releaseOnlyOwnToken()
         try await inFlightAndInDoubt()
+        try await idempotencyKeysAreBoundWithTheClaim()
+        try await concurrentKeysHaveOneWinner()
     }
 
     public func claimsOnceWithToken() async throws {
@@ -84,6 +89,74 @@ public struct ReplayStoreConformance: Sendable {
         try await store.release(b)
         #expect(try await store.claim(of: b.fingerprint) == nil)
         #expect(Set(try await store.inDoubt(node: node, includeInFlight: true)) == [c])
+        await store.close()
+    }
+
+    static func record(_ key: String, _ claim: ReplayClaim) -> IdempotencyRecord {
+        IdempotencyRecord(key: key, requestHash: Hashing.sha256Hex(Array("request \(key)".utf8)), executionID: claim.executionID)
+    }
+
+    public func idempotencyKeysAreBoundWithTheClaim() async throws {
+        let store = try await make()
+        let key = "order-\(UUID().uuidString)"
+        let a = ReplayClaim(fingerprint: Self.fp(9), nodeID: "node-a", executionID: ConformanceData.id(9))
+        #expect(try await store.idempotency(key) == nil)
+        #expect(try await store.consume(a, idempotency: Self.record(key, a)) == .consumed)
+        let inProgress = IdempotencyRecord(key: key, requestHash: Self.record(key, a).requestHash, executionID: a.executionID,
+                                           inProgress: true, nodeID: "node-a")
+        #expect(try await store.idempotency(key) == inProgress)
+        // The same key with other signals, on another node: the binding, and nothing claimed.
+        let b = ReplayClaim(fingerprint: Self.fp(10), nodeID: "node-b", executionID: ConformanceData.id(10))
+        #expect(try await store.consume(b, idempotency: Self.record(key, b)) == .idempotencyKeyBound(inProgress))
+        #expect(try await store.claim(of: b.fingerprint) == nil)
+        // The same signals with another key: a replay, and the other key stays unbound.
+        let other = "order-\(UUID().uuidString)"
+        let c = ReplayClaim(fingerprint: a.fingerprint, nodeID: "node-b", executionID: ConformanceData.id(11))
+        #expect(try await store.consume(c, idempotency: Self.record(other, c)) == .replay(executionID: a.executionID, nodeID: "node-a"))
+        #expect(try await store.idempotency(other) == nil)
+        // Settled with the attestation: done, and it carries the attestation's bytes.
+        let attestation = Array(#"{"payload":{},"signature":"AA=="}"#.utf8)
+        try await store.settle(a, attestation: attestation)
+        let done = IdempotencyRecord(key: key, requestHash: inProgress.requestHash, executionID: a.executionID, attestation: attestation,
+                                     nodeID: "node-a")
+        #expect(try await store.idempotency(key) == done)
+        #expect(try await store.consume(b, idempotency: Self.record(key, b)) == .idempotencyKeyBound(done))
+        // Released: the claim and its key are gone; a retry may claim both again.
+        let d = ReplayClaim(fingerprint: Self.fp(12), nodeID: "node-a", executionID: ConformanceData.id(12))
+        let third = "order-\(UUID().uuidString)"
+        _ = try await store.consume(d, idempotency: Self.record(third, d))
+        try await store.markInDoubt(d)
+        try await store.release(d)
+        #expect(try await store.claim(of: d.fingerprint) == nil)
+        #expect(try await store.idempotency(third) == nil)
+        #expect(try await store.inDoubt(node: "node-a", includeInFlight: true).allSatisfy { $0 != d })
+        await store.close()
+    }
+
+    public func concurrentKeysHaveOneWinner() async throws {
+        let store = try await make()
+        let key = "order-\(UUID().uuidString)"
+        let outcomes = try await withThrowingTaskGroup(of: (ReplayClaim, ReplayOutcome).self) { g in
+            for i in 0..<64 {
+                g.addTask {
+                    let c = ReplayClaim(fingerprint: Self.fp(200 + i), nodeID: "node-\(i % 2)", executionID: ConformanceData.id(200 + i))
+                    return (c, try await store.consume(c, idempotency: Self.record(key, c)))
+                }
+            }
+            var all: [(ReplayClaim, ReplayOutcome)] = []
+            for try await o in g { all.append(o) }
+            return all
+        }
+        let winners = outcomes.filter { $0.1 == .consumed }.map(\.0)
+        #expect(winners.count == 1)
+        for (c, o) in outcomes where c != winners.first {
+            guard case .idempotencyKeyBound(let r) = o else {
+                Issue.record("expected the key's binding, got \(o)")
+                continue
+            }
+            #expect(r.executionID == winners.first?.executionID && r.inProgress)
+            #expect(try await store.claim(of: c.fingerprint) == nil)
+        }
         await store.close()
     }
 }

@@ -1,0 +1,87 @@
+/// The Lua scripts of ``RedisReplayStore``: each write of the replay-store port is one
+/// script, so Redis runs it atomically (SPEC §7.2: insert-if-absent, never
+/// check-then-set). Sent with `EVALSHA`, falling back to `EVAL` after a server restart.
+///
+/// Data model, under the store's prefix `P` (default `parmana:`):
+/// - `P claim:{fingerprint}` — string, the claim token `node_id/execution_id`; never expires.
+/// - `P inflight:{node}`, `P indoubt:{node}` — sets of `"{fingerprint} {token}"`.
+/// - `P idem:{key}` — hash `request_hash`, `execution_id`, `node`, `state`
+///   (`in_progress` | `done`) and, once done, `attestation` (JCS of the envelope).
+/// - `P claimidem:{fingerprint}` — the idempotency key bound with a claim, until the
+///   claim is settled with its attestation or released.
+///
+/// The release and settle scripts reach the key named by `claimidem` directly, which a
+/// single Redis server (the supported deployment) allows; Redis Cluster is not supported.
+enum RedisReplayScripts {
+    /// KEYS: claim, inflight, idem (unused without a key), claimidem.
+    /// ARGV: token, member, request_hash, execution_id, node, key ("" = none).
+    /// Returns `{"key", request_hash, execution_id, state, node, attestation}`,
+    /// `{"replay", token}` or `{"consumed"}`.
+    static let consume = """
+        if ARGV[6] ~= '' then
+          local r = redis.call('HMGET', KEYS[3], 'request_hash', 'execution_id', 'state', 'node', 'attestation')
+          if r[1] then
+            return {'key', r[1], r[2] or '', r[3] or '', r[4] or '', r[5] or ''}
+          end
+        end
+        local holder = redis.call('GET', KEYS[1])
+        if holder then
+          return {'replay', holder}
+        end
+        redis.call('SET', KEYS[1], ARGV[1])
+        redis.call('SADD', KEYS[2], ARGV[2])
+        if ARGV[6] ~= '' then
+          redis.call('HSET', KEYS[3], 'request_hash', ARGV[3], 'execution_id', ARGV[4], 'node', ARGV[5], 'state', 'in_progress')
+          redis.call('SET', KEYS[4], ARGV[6])
+        end
+        return {'consumed'}
+        """
+
+    /// KEYS: claim, inflight, indoubt, claimidem. ARGV: token, member, idem key prefix, execution_id.
+    /// Deletes the claim only while it holds `token` (and a key bound with it); always
+    /// unlists the member. Returns 1 when the claim was deleted, else 0.
+    static let release = """
+        local released = 0
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          redis.call('DEL', KEYS[1])
+          released = 1
+          local key = redis.call('GET', KEYS[4])
+          if key then
+            local idem = ARGV[3] .. key
+            if redis.call('HGET', idem, 'execution_id') == ARGV[4] then
+              redis.call('DEL', idem)
+            end
+            redis.call('DEL', KEYS[4])
+          end
+        end
+        redis.call('SREM', KEYS[2], ARGV[2])
+        redis.call('SREM', KEYS[3], ARGV[2])
+        return released
+        """
+
+    /// KEYS: inflight, indoubt, claimidem. ARGV: member, idem key prefix, execution_id,
+    /// attestation ("" = none). Unlists the member (the claim stays); with an attestation,
+    /// completes a key bound with this execution.
+    static let settle = """
+        redis.call('SREM', KEYS[1], ARGV[1])
+        redis.call('SREM', KEYS[2], ARGV[1])
+        if ARGV[4] ~= '' then
+          local key = redis.call('GET', KEYS[3])
+          if key then
+            local idem = ARGV[2] .. key
+            if redis.call('HGET', idem, 'execution_id') == ARGV[3] then
+              redis.call('HSET', idem, 'state', 'done', 'attestation', ARGV[4])
+              redis.call('DEL', KEYS[3])
+            end
+          end
+        end
+        return 1
+        """
+
+    /// KEYS: inflight, indoubt. ARGV: member.
+    static let markInDoubt = """
+        redis.call('SREM', KEYS[1], ARGV[1])
+        redis.call('SADD', KEYS[2], ARGV[1])
+        return 1
+        """
+}

@@ -1,0 +1,130 @@
+import Foundation
+@testable import ParmanaCLI
+import ParmanaCore
+import ParmanaTesting
+import ParmanaWorkspace
+import Testing
+
+/// `parmana init --join` and `parmana replay reconcile` through the real binary (SPEC §17).
+@Suite struct ClusterCLITests {
+    static func json(_ r: CLI.Result) throws -> JSONValue { try JSONParser().parse(r.stdout) }
+
+    static func signals(_ dir: String, _ id: String) throws -> String {
+        let path = dir + "/\(id).json"
+        try CLI.write(["payment_id": .string(id), "amount": 100, "currency": "EUR", "kyc_verified": true], path)
+        return path
+    }
+
+    /// Two workspaces: D1 made by init, D2 joined to it.
+    static func cluster(edit: ((inout JSONValue) -> Void)? = nil) throws -> (dir: String, d1: String, d2: String, joined: JSONValue) {
+        let dir = CLI.tempDir()
+        let d1 = dir + "/d1", d2 = dir + "/d2"
+        #expect(try CLI.run(["init", "--dir", d1, "--node-id", "node-a"]).status == 0)
+        if let edit {
+            var config = try JSONParser().parse(try readFile(d1 + "/config.json"))
+            edit(&config)
+            try CLI.write(config, d1 + "/config.json")
+        }
+        let r = try CLI.run(["init", "--dir", d2, "--join", d1, "--node-id", "node-b", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        return (dir, d1, d2, try json(r))
+    }
+
+    @Test func joinSharesTheTrustStorePoliciesTokensAndSettings() throws {
+        let (dir, d1, d2, joined) = try Self.cluster()
+        let keyID = try #require(joined["attestation_key_id"]?.stringValue)
+        let trust1 = try readFile(d1 + "/trust.json"), trust2 = try readFile(d2 + "/trust.json")
+        #expect(trust1 == trust2, "one trust store, in both workspaces")
+        let trust = try TrustStore(json: try JSONParser().parse(trust1))
+        #expect(trust.key(keyID)?.roles == [.attestation, .checkpoint])
+        #expect(trust.isKnownRuntime(try #require(joined["runtime_hash"]?.stringValue)))
+        let c1 = try JSONParser().parse(try readFile(d1 + "/config.json")), c2 = try JSONParser().parse(try readFile(d2 + "/config.json"))
+        #expect(c2["node_id"] == "node-b" && c1["node_id"] == "node-a")
+        #expect(c2["log_id"] != c1["log_id"])
+        #expect(c2["tokens"] == c1["tokens"] && c2["store"] == c1["store"])
+        #expect(try readFile(d2 + "/tokens/admin.token") == readFile(d1 + "/tokens/admin.token"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: d2 + "/policies").sorted()
+                == FileManager.default.contentsOfDirectory(atPath: d1 + "/policies").sorted())
+        #expect(!FileManager.default.fileExists(atPath: d2 + "/keys/policy.key"), "operator keys stay where they were")
+        // Each node's attestation verifies with the other's trust store, runtime known.
+        for (from, to) in [(d1, d2), (d2, d1)] {
+            let r = try CLI.run(["decide", "--dir", from, "--policy-id", "payments.release", "--signals", try Self.signals(dir, "p-\(from.suffix(2))"), "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            try CLI.write(try Self.json(r)["attestation"]!, dir + "/att.json")
+            let v = try CLI.run(["verify", dir + "/att.json", "--trust", to + "/trust.json", "--require-known-runtime", "--json"])
+            let report = try Self.json(v)
+            #expect(v.status == 0 && report["valid"] == true, "\(v.stdout)")
+        }
+        #expect(try CLI.run(["audit", "verify", "--dir", d2]).status == 0)
+    }
+
+    @Test func joinRefusesWhatItCannotDo() throws {
+        let (dir, d1, d2, _) = try Self.cluster()
+        #expect(try CLI.run(["init", "--dir", d2, "--join", d1, "--node-id", "node-c"]).status == 2, "D2 exists")
+        #expect(try CLI.run(["init", "--dir", dir + "/d3", "--join", dir + "/nowhere", "--node-id", "node-c"]).status == 2, "D1 is not a workspace")
+        #expect(try CLI.run(["init", "--dir", dir + "/d3", "--join", d1]).status == 2, "--node-id is required")
+        #expect(try CLI.run(["init", "--dir", dir + "/d3", "--join", d1, "--node-id", "node-a"]).status == 2, "D1's own node id")
+        #expect(try CLI.run(["init", "--dir", dir + "/d3", "--join", d1, "--node-id", "Bad Name"]).status == 2)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/d3"))
+    }
+
+    @Test func aClusterOnRedis() throws {
+        guard let url = ProcessInfo.processInfo.environment["PARMANA_TEST_REDIS_URL"], !url.isEmpty else {
+            Issue.record("PARMANA_TEST_REDIS_URL is not set: start Redis with eval \"$(scripts/services.sh start redis)\" (scripts/test.sh does)")
+            return
+        }
+        let prefix = "parmana-cli-test:\(UUID().uuidString.lowercased()):"
+        let (dir, d1, d2, joined) = try Self.cluster { config in
+            guard case .object(var o) = config else { return }
+            o["replay_store"] = .string(url)
+            o["replay_store_prefix"] = .string(prefix)
+            config = .object(o)
+        }
+        #expect(joined["replay_store"]?.stringValue?.hasPrefix("redis://") == true)
+        let s = try Self.signals(dir, "p-shared")
+        let first = try CLI.run(["decide", "--dir", d1, "--policy-id", "payments.release", "--signals", s, "--json", "--idempotency-key", "k-1"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let executionID = try Self.json(first)["execution_id"]
+        // The same signals on the other node: refused, naming node A's execution.
+        let replay = try CLI.run(["decide", "--dir", d2, "--policy-id", "payments.release", "--signals", s, "--json"])
+        #expect(replay.status == 1)
+        let refusal = try Self.json(replay)
+        #expect(refusal["error"]?["code"] == "replay_detected" && refusal["error"]?["execution_id"] == executionID)
+        // The same key on the other node: node A's decision, unchanged (the same JCS bytes).
+        let retry = try CLI.run(["decide", "--dir", d2, "--policy-id", "payments.release", "--signals", s, "--json", "--idempotency-key", "k-1"])
+        #expect(retry.status == 0)
+        #expect(CanonicalJSON.bytes(try Self.json(retry)) == CanonicalJSON.bytes(try Self.json(first)))
+        for d in [d1, d2] {
+            let r = try CLI.run(["replay", "reconcile", "--dir", d, "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let done = try Self.json(r)
+            #expect(done["kept"] == [] && done["released"] == [])
+        }
+        let help = try CLI.run(["replay", "reconcile", "--help"])
+        #expect(help.stdout.contains("--include-in-flight") && help.stdout.contains("stopped"))
+        #expect(try CLI.run(["audit", "verify", "--dir", d2]).status == 0)
+    }
+
+    /// Redis unreachable: decisions fail closed; commands that never decide still work.
+    @Test func withoutRedisOnlyDecisionsStop() throws {
+        let dir = CLI.tempDir()
+        let d1 = dir + "/d1"
+        #expect(try CLI.run(["init", "--dir", d1]).status == 0)
+        guard case .object(var config) = try JSONParser().parse(try readFile(d1 + "/config.json")) else { return }
+        config["replay_store"] = "redis://127.0.0.1:1"
+        try CLI.write(.object(config), d1 + "/config.json")
+        // Joining needs the replay store too (the new node opens its store).
+        let trustBefore = try readFile(d1 + "/trust.json")
+        #expect(try CLI.run(["init", "--dir", dir + "/d2", "--join", d1, "--node-id", "node-b"]).status != 0)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/d2"), "nothing half-made is left")
+        #expect(try readFile(d1 + "/trust.json") == trustBefore, "D1 is unchanged")
+        let r = try CLI.run(["decide", "--dir", d1, "--policy-id", "payments.release", "--signals", try Self.signals(dir, "p-down"), "--json"])
+        #expect(r.status != 0)
+        #expect(try Self.json(r)["error"]?["code"] == "store_unavailable")
+        #expect(try CLI.run(["audit", "checkpoint", "--dir", d1, "--json"]).status == 0)
+        #expect(try CLI.run(["executions", "list", "--dir", d1, "--json"]).status == 0)
+        #expect(try CLI.run(["audit", "verify", "--dir", d1]).status == 0)
+        let reconcile = try CLI.run(["replay", "reconcile", "--dir", d1, "--json"])
+        #expect(try Self.json(reconcile)["error"]?["code"] == "store_unavailable")
+    }
+}
