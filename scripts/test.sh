@@ -30,6 +30,9 @@ echo "== crash safety (kill -9 mid-stream)"
 bash scripts/crash-test.sh "$bin" 5
 echo "== HTTP walk-through (README): server process, curl, override --server, verify, graceful stop"
 bash scripts/http-demo.sh "$bin/parmana"
+echo "== overload: a flood past max_inflight gets fast 503s; every 201 is in the log (scripts/overload-test.sh)"
+# Functional checks only on the debug build; the latency ratio is a benchmark (BENCHMARKS.md).
+PARMANA_TEST_BIN="$bin/parmana" OVERLOAD_LATENCY_CHECK=0 CAPACITY_SECONDS=5 bash scripts/overload-test.sh 20 16
 echo "== approver console in headless Chromium (scripts/console-test.sh)"
 bash scripts/console-test.sh "$bin"
 echo "== interop (Swift ⇄ Python)"

@@ -38,8 +38,13 @@ struct APIMiddleware: RouterMiddleware {
             "status": "\(response.status.code)", "duration_ms": "\(ms)",
         ]
         if let failure { metadata["error_code"] = "\(failure.code.rawValue)" }
-        let level: Logger.Level = failure?.code == .storeUnavailable || failure?.code == .internalError
-            ? .error : (response.status.code >= 400 ? .info : .debug)
+        // A flood of refusals must not become a flood of log lines: `overloaded` is counted
+        // (parmana_overload_refusals_total) and logged only at debug.
+        let level: Logger.Level = switch failure?.code {
+        case .storeUnavailable, .internalError: .error
+        case .overloaded: .debug
+        default: response.status.code >= 400 ? .info : .debug
+        }
         context.logger.log(level: level, "request", metadata: metadata)
         return response
     }
