@@ -44,11 +44,14 @@ server=$!
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; kill -0 $server || { cat "$work/serve.err"; exit 1; }; sleep 0.1; done
 export PARMANA_TOKEN; PARMANA_TOKEN=$(cat "$work/ws/tokens/admin.token")
 rss_kib() { awk '/^VmRSS/ {print $2}' /proc/$server/status; }
+cpu_ticks() { awk '{print $14 + $15}' /proc/$server/stat; }  # utime + stime, clock ticks
 
 echo "== capacity: $k connections (max_inflight $k), ${capacity_seconds}s"
 mkdir -p "$work/capacity" "$work/flood"
+cpu0=$(cpu_ticks)
 OVERLOAD_PHASE=c OVERLOAD_OUT="$work/capacity" wrk -t"$k" -c"$k" -d"${capacity_seconds}s" --timeout 10s -s scripts/load/overload.lua "http://127.0.0.1:$port" > /dev/null
 rss_before=$(rss_kib)
+cpu1=$(cpu_ticks)
 
 echo "== flood: $fc connections, ${flood}s (resident memory sampled every 0.5 s)"
 ( while kill -0 $server 2>/dev/null; do rss_kib >> "$work/rss.txt" || true; sleep 0.5; done ) &
@@ -57,6 +60,7 @@ OVERLOAD_PHASE=f OVERLOAD_OUT="$work/flood" wrk -t"$fc" -c"$fc" -d"${flood}s" --
 kill $sampler 2>/dev/null || true; sampler=""
 alive=1; kill -0 $server 2>/dev/null && curl -sf "http://127.0.0.1:$port/healthz" > /dev/null || alive=0
 rss_after=$(rss_kib || echo 0)
+cpu2=$(cpu_ticks || echo 0)
 metrics=$(curl -sf -H "Authorization: Bearer $PARMANA_TOKEN" "http://127.0.0.1:$port/metrics" | grep '^parmana_overload_refusals_total' || true)
 kill -TERM $server; wait $server || true
 server=""
@@ -65,9 +69,10 @@ echo "== audit verify, and every 201 in the exported log"
 verify=$("$p" audit verify --dir "$work/ws" 2>/dev/null | head -1 || true)
 "$p" audit export --dir "$work/ws" --out "$work/log.jsonl" 2>/dev/null
 
-python3 - "$work" "$k" "$fc" "$alive" "$rss_before" "$rss_after" "$verify" "$latency_check" "$metrics" <<'PY'
+python3 - "$work" "$k" "$fc" "$alive" "$rss_before" "$rss_after" "$verify" "$latency_check" "$metrics" "$cpu0 $cpu1 $cpu2 $(getconf CLK_TCK)" <<'PY'
 import json, sys
-work, k, fc, alive, rss_before, rss_after, verify, latency_check, metrics = sys.argv[1:]
+work, k, fc, alive, rss_before, rss_after, verify, latency_check, metrics, cpu = sys.argv[1:]
+cpu0, cpu1, cpu2, hz = (int(x) for x in cpu.split())
 k, fc, alive, rss_before, rss_after = int(k), int(fc), alive == "1", int(rss_before), int(rss_after or 0)
 
 def phase(name):
@@ -98,12 +103,13 @@ offered_ratio = fl["offered_per_s"] / cap["admitted_per_s"]
 print(json.dumps({
     "max_inflight": k,
     "capacity": {"connections": k, "decisions_per_s": round(cap["admitted_per_s"]), "p50_ms": round(cap["p50_us"] / 1000, 3),
-                 "p99_ms": round(cap["p99_us"] / 1000, 3), "refused_503": cap["refused_503"]},
+                 "p99_ms": round(cap["p99_us"] / 1000, 3), "refused_503": cap["refused_503"],
+                 "server_cpu_s": round((cpu1 - cpu0) / hz, 2)},
     "flood": {"connections": fc, "offered_per_s": round(fl["offered_per_s"]), "offered_vs_capacity": round(offered_ratio, 2),
               "admitted_per_s": round(fl["admitted_per_s"]), "refused_503": fl["refused_503"],
               "refusal_max_ms": round(fl["refused_max_us"] / 1000, 3),
               "admitted_p50_ms": round(fl["p50_us"] / 1000, 3), "admitted_p99_ms": round(fl["p99_us"] / 1000, 3),
-              "admitted_p99_vs_capacity_p99": round(ratio, 2)},
+              "admitted_p99_vs_capacity_p99": round(ratio, 2), "server_cpu_s": round((cpu2 - cpu1) / hz, 2)},
     "rss_kib": {"after_capacity": rss_before, "max_during_flood": rss_max, "after_flood": rss_after, "samples": len(rss)},
     "admitted_total": len(cap["ids"]) + len(fl["ids"]), "admitted_missing_from_log": len(missing),
     "audit_verify": verify, "server_alive": alive, "metrics": metrics}, indent=2))

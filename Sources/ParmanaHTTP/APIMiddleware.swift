@@ -31,13 +31,6 @@ struct APIMiddleware: RouterMiddleware {
             response = APIResponse.error(e)
         }
         response.headers[APIMiddleware.requestIDHeader] = context.id
-        let elapsed = (ContinuousClock.now - start).components
-        let ms = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
-        var metadata: Logger.Metadata = [
-            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)",
-            "status": "\(response.status.code)", "duration_ms": "\(ms)",
-        ]
-        if let failure { metadata["error_code"] = "\(failure.code.rawValue)" }
         // A flood of refusals must not become a flood of log lines: `overloaded` is counted
         // (parmana_overload_refusals_total) and logged only at debug.
         let level: Logger.Level = switch failure?.code {
@@ -45,6 +38,15 @@ struct APIMiddleware: RouterMiddleware {
         case .overloaded: .debug
         default: response.status.code >= 400 ? .info : .debug
         }
+        // The metadata is built only when the line is written: most requests log nothing.
+        guard context.logger.logLevel <= level else { return response }
+        let elapsed = (ContinuousClock.now - start).components
+        let ms = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
+        var metadata: Logger.Metadata = [
+            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)",
+            "status": "\(response.status.code)", "duration_ms": "\(ms)",
+        ]
+        if let failure { metadata["error_code"] = "\(failure.code.rawValue)" }
         context.logger.log(level: level, "request", metadata: metadata)
         return response
     }
