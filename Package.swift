@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "ParmanaCore", targets: ["ParmanaCore"]),
         .library(name: "ParmanaRuntime", targets: ["ParmanaRuntime"]),
         .library(name: "ParmanaSQLite", targets: ["ParmanaSQLite"]),
+        .library(name: "ParmanaPostgres", targets: ["ParmanaPostgres"]),
         .executable(name: "parmana", targets: ["parmana"]),
     ],
     dependencies: [
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure core: canonical JSON, hashing, keys, envelopes, verifier. Only swift-crypto.
@@ -34,6 +36,17 @@ let package = Package(
         .target(name: "ParmanaRuntime", dependencies: ["ParmanaCore"]),
         // The embedded default store: SQLite through GRDB.
         .target(name: "ParmanaSQLite", dependencies: ["ParmanaCore", "ParmanaRuntime", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The shared store of topology B (SPEC §17.2): PostgreSQL through postgres-nio.
+        .target(
+            name: "ParmanaPostgres",
+            dependencies: [
+                "ParmanaCore",
+                "ParmanaRuntime",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // YAML as an authoring format for policies, converted to the JSON data model.
         .target(
             name: "ParmanaYAML",
@@ -77,6 +90,7 @@ let package = Package(
                 "ParmanaYAML",
                 "ParmanaRuntime",
                 "ParmanaSQLite",
+                "ParmanaPostgres",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -111,6 +125,7 @@ let package = Package(
         .testTarget(name: "ParmanaYAMLTests", dependencies: ["ParmanaYAML", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaRuntimeTests", dependencies: ["ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaSQLiteTests", dependencies: ["ParmanaSQLite", "ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
+        .testTarget(name: "ParmanaPostgresTests", dependencies: ["ParmanaPostgres", "ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaHTTPTests", dependencies: [
             "ParmanaHTTP", "ParmanaRuntime", "ParmanaCore", "ParmanaSQLite", "ParmanaTesting", "ParmanaWorkspace",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

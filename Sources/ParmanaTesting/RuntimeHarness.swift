@@ -15,7 +15,9 @@ public struct RuntimeHarness: Sendable {
         return try! JSONParser().parse(Array(data))
     }
 
-    public init(store: any EvidenceStore, fixture: Fixture = Fixture(), start: Timestamp = Fixture.noon) async throws {
+    /// `ids`: sequential by default; runtimes sharing one store (several nodes) need random ones.
+    public init(store: any EvidenceStore, fixture: Fixture = Fixture(), start: Timestamp = Fixture.noon,
+                ids: any ExecutionIDs = SequentialExecutionIDs()) async throws {
         self.fixture = fixture
         self.store = store
         clock = ManualClock(start)
@@ -25,7 +27,7 @@ public struct RuntimeHarness: Sendable {
         try registry.add(policy)
         runtime = Runtime(RuntimeConfiguration(
             store: store, trust: fixture.trust, signer: fixture.attestationKey, checkpointSigner: fixture.checkpointKey,
-            clock: clock, ids: SequentialExecutionIDs(), manifest: fixture.manifest, logID: "test"), policies: registry)
+            clock: clock, ids: ids, manifest: fixture.manifest, logID: "test"), policies: registry)
         try await runtime.start()
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ParmanaCore
+import ParmanaPostgres
 import ParmanaRuntime
 import ParmanaSQLite
 import ServiceLifecycle
@@ -30,9 +31,14 @@ public struct WorkspaceRuntime: Sendable {
         return try TrustStore(json: try FileIO.readJSON(ws.trust))
     }
 
-    /// The evidence store named by a URL.
-    public static func openStore(_ url: String, workspace: Workspace) throws(ParmanaError) -> any EvidenceStore {
+    /// The evidence store named by a URL: `sqlite:PATH`, `memory:`, or
+    /// `postgres://USER[:PASSWORD]@HOST:PORT/DB` (SPEC §17.2; `timeoutMilliseconds` is
+    /// `store_timeout_ms`, which bounds every PostgreSQL operation).
+    public static func openStore(_ url: String, workspace: Workspace, timeoutMilliseconds: Int = 2000) async throws(ParmanaError) -> any EvidenceStore {
         if url == "memory:" { return MemoryEvidenceStore() }
+        if PostgresStoreConfiguration.isPostgresURL(url) {
+            return try await PostgresEvidenceStore.open(url: url, timeoutMilliseconds: timeoutMilliseconds)
+        }
         if url.hasPrefix("sqlite:") {
             var path = String(url.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path.removeFirst(2) }
@@ -40,7 +46,7 @@ public struct WorkspaceRuntime: Sendable {
             try FileIO.createDirectory((path as NSString).deletingLastPathComponent, mode: 0o700)
             do { return try SQLiteEvidenceStore(path: path) } catch { throw ParmanaError(error) }
         }
-        throw ParmanaError(.invalidConfig, "unsupported store URL '\(url)'; use sqlite:PATH or memory: (redis:// and postgres:// are not available in this build)")
+        throw ParmanaError(.invalidConfig, "unsupported store URL '\(url)'; use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory:")
     }
 
     /// Opens the workspace; `start` records runtime_started / policy_loaded.
@@ -64,7 +70,7 @@ public struct WorkspaceRuntime: Sendable {
         }
         let registry = try PolicyFiles.registry(ws, trust: trust, requireSigned: config.requireSignedPolicies)
         let manifest = Envelope.sign(Provenance.manifest(keyID: key.keyID).json, with: key)
-        let store = try openStore(storeOverride ?? config.store, workspace: ws)
+        let store = try await openStore(storeOverride ?? config.store, workspace: ws, timeoutMilliseconds: config.storeTimeoutMilliseconds)
         let runtime = Runtime(RuntimeConfiguration(
             store: store, trust: trust, signer: key, checkpointSigner: cpKey?.roles.contains(.checkpoint) == true ? cpKey : nil,
             clock: clock, manifest: manifest, logID: config.logID, nodeID: config.nodeID, retainSignals: config.retainSignals,

@@ -1,0 +1,139 @@
+import Foundation
+import ParmanaCore
+import ParmanaPostgres
+import ParmanaRuntime
+import ParmanaTesting
+import Testing
+
+/// The PostgreSQL store against a real server: the three port conformance suites, each
+/// store on a database of its own; migrations; durability settings; group commit.
+@Suite struct PostgresStoreTests {
+    typealias D = ConformanceData
+
+    @Test func evidenceStoreConformance() async throws {
+        try await PostgresTestDatabases.with { dbs in
+            try await EvidenceStoreConformance(
+                make: { try await dbs.make() },
+                reopen: { store in
+                    let config = (store as! PostgresEvidenceStore).configuration
+                    await store.close()
+                    return try await PostgresEvidenceStore.open(config)
+                }).runAll()
+        }
+    }
+
+    @Test func auditLogReaderConformance() async throws {
+        try await PostgresTestDatabases.with { dbs in
+            try await AuditLogReaderConformance(make: { try await dbs.make() }).runAll()
+        }
+    }
+
+    @Test func executionLedgerConformance() async throws {
+        try await PostgresTestDatabases.with { dbs in
+            try await ExecutionLedgerConformance(make: { try await dbs.make() }).runAll()
+        }
+    }
+
+    /// Every session commits synchronously; the server is durable.
+    @Test func commitsAreSynchronous() async throws {
+        try await PostgresTestDatabases.with { dbs in
+            let store = try await dbs.make()
+            let s = try await store.durabilitySettings()
+            #expect(s.synchronousCommit == "on" && s.fsync == "on")
+            await store.close()
+        }
+    }
+
+    /// Nodes that start together migrate once; a reopen migrates nothing; a schema newer
+    /// than this build is refused.
+    @Test func migrationsRunOnceUnderALock() async throws {
+        try await PostgresTestDatabases.with { dbs in
+            let config = try await dbs.create()
+            let stores = try await withThrowingTaskGroup(of: PostgresEvidenceStore.self) { g in
+                for _ in 0..<4 { g.addTask { try await PostgresEvidenceStore.open(config) } }
+                var all: [PostgresEvidenceStore] = []
+                for try await s in g { all.append(s) }
+                return all
+            }
+            #expect(try await stores[0].schemaVersions() == [1])
+            for s in stores { await s.close() }
+            let again = try await PostgresEvidenceStore.open(config)
+            #expect(try await again.schemaVersions() == [1])
+            await again.close()
+            try await PostgresTestDatabases.query(config, "INSERT INTO schema_migrations (version, name) VALUES (999, 'from-the-future')")
+            do {
+                let s = try await PostgresEvidenceStore.open(config)
+                await s.close()
+                Issue.record("opened a schema newer than this build")
+            } catch {
+                #expect("\(error)".contains("newer than this build"))
+            }
+        }
+    }
+
+    @Test func concurrentDecisionsShareTransactions() async throws {
+        try await PostgresTestDatabases.with { dbs in
+            let store = try await dbs.make()
+            let h = try await RuntimeHarness(store: store)
+            let before = store.commitStats
+            try await withThrowingTaskGroup(of: Void.self) { g in
+                for i in 0..<256 {
+                    g.addTask { _ = try await h.runtime.decide(policyID: "payments.release", signals: RuntimeHarness.signals("g\(i)", amount: 1)) }
+                }
+                try await g.waitForAll()
+            }
+            let after = store.commitStats
+            let transactions = after.transactions - before.transactions, jobs = after.jobs - before.jobs
+            #expect(jobs == 256)
+            #expect(transactions < jobs, "\(transactions) transactions for \(jobs) decisions")
+            print("PostgreSQL group commit: \(jobs) decisions in \(transactions) transactions")
+            #expect(try await ConformanceData.verify(store, trust: h.fixture.trust).valid)
+            await store.close()
+        }
+    }
+
+    /// A decision whose transaction cannot take the log lock in time (another node holds
+    /// it) fails closed within store_timeout_ms, writes nothing, and the next one succeeds.
+    @Test func aHeldLogLockFailsClosedInTime() async throws {
+        try await PostgresTestDatabases.with { dbs in
+            let config = try await dbs.create(timeoutMilliseconds: 1000)
+            let store = try await PostgresEvidenceStore.open(config)
+            let h = try await RuntimeHarness(store: store)
+            let size = try await store.size()
+            let other = try await PostgresTestDatabases.connect(config)
+            try await other.query("BEGIN", logger: PostgresTestDatabases.logger)
+            try await other.query("SELECT id FROM log_head WHERE id = 1 FOR UPDATE", logger: PostgresTestDatabases.logger)
+            let signals = RuntimeHarness.signals("held", amount: 5)
+            let start = ContinuousClock.now
+            do throws(ParmanaError) {
+                let r = try await h.runtime.decide(policyID: "payments.release", signals: signals)
+                Issue.record("returned an attestation: \(r.executionID)")
+            } catch {
+                #expect(error.code == .storeUnavailable)
+            }
+            let elapsed = start.duration(to: .now)
+            #expect(elapsed < .milliseconds(1000 + 500), "failed after \(elapsed)")
+            try await other.query("ROLLBACK", logger: PostgresTestDatabases.logger)
+            try await other.close()
+            #expect(try await store.size() == size)
+            #expect(try await store.consumer(of: Hashing.fingerprint(try JSONParser().parse(signals))) == nil)
+            let r = try await h.runtime.decide(policyID: "payments.release", signals: signals)
+            #expect(r.seq == size + 1)
+            #expect(try await ConformanceData.verify(store, trust: h.fixture.trust).valid)
+            await store.close()
+        }
+    }
+
+    @Test func urls() throws {
+        let c = try PostgresStoreConfiguration(url: "postgres://alice:s%40cret@db.example:6543/parmana?sslmode=require", timeoutMilliseconds: 750)
+        #expect(c.username == "alice" && c.password == "s@cret" && c.host == "db.example" && c.port == 6543)
+        #expect(c.database == "parmana" && c.tls == .require && c.timeoutMilliseconds == 750)
+        #expect(!c.redactedURL.contains("cret"))
+        let d = try PostgresStoreConfiguration(url: "postgresql://bob@[::1]/logs")
+        #expect(d.host == "::1" && d.port == 5432 && d.password == nil && d.tls == .prefer && d.timeoutMilliseconds == 2000)
+        for bad in ["postgres://host:5432/db", "postgres://u@h:5432/", "postgres://u@h:5432/db?schema=x", "postgres://u@:5432/db",
+                    "postgres://u@h:99999/db", "mysql://u@h/db", "postgres://u@h/a/b"] {
+            #expect(throws: ParmanaError.self, "\(bad)") { try PostgresStoreConfiguration(url: bad) }
+        }
+    }
+}
