@@ -44,8 +44,11 @@ public final class PostgresEvidenceStore: EvidenceStore {
     ///   `store_timeout_ms`, refuses the login, runs with `fsync = off` or
     ///   `synchronous_commit = off` (an attestation must not leave before its commit is
     ///   on disk), or holds a schema newer than this build.
+    /// - Parameter logger: PostgresNIO's background events (connection attempts) and the
+    ///   store's own (migrations, pool replacement); silent by default, so that command
+    ///   output stays clean.
     public static func open(_ configuration: PostgresStoreConfiguration,
-                            logger: Logger = Logger(label: "parmana.postgres")) async throws(StoreError) -> PostgresEvidenceStore {
+                            logger: Logger = PostgresEvidenceStore.silent) async throws(StoreError) -> PostgresEvidenceStore {
         let store = PostgresEvidenceStore(configuration, logger: logger)
         do {
             try await store.connector.lease(until: .now + configuration.timeout, grace: .seconds(120)) { conn in
@@ -73,10 +76,13 @@ public final class PostgresEvidenceStore: EvidenceStore {
 
     /// Opens the store named by a `postgres://` URL (``PostgresStoreConfiguration/init(url:timeoutMilliseconds:)``).
     public static func open(url: String, timeoutMilliseconds: Int = 2000,
-                            logger: Logger = Logger(label: "parmana.postgres")) async throws(ParmanaError) -> PostgresEvidenceStore {
+                            logger: Logger = PostgresEvidenceStore.silent) async throws(ParmanaError) -> PostgresEvidenceStore {
         let config = try PostgresStoreConfiguration(url: url, timeoutMilliseconds: timeoutMilliseconds)
         do { return try await open(config, logger: logger) } catch { throw ParmanaError(error) }
     }
+
+    /// A logger that drops everything.
+    public static let silent = Logger(label: "parmana.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// Group-commit statistics of this node: transactions run and writes they carried.
     public var commitStats: (transactions: Int, jobs: Int) { writer.stats }
