@@ -125,7 +125,10 @@ let package = Package(
         .testTarget(name: "ParmanaYAMLTests", dependencies: ["ParmanaYAML", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaRuntimeTests", dependencies: ["ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaSQLiteTests", dependencies: ["ParmanaSQLite", "ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
-        .testTarget(name: "ParmanaPostgresTests", dependencies: ["ParmanaPostgres", "ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
+        .testTarget(name: "ParmanaPostgresTests", dependencies: [
+            "ParmanaPostgres", "ParmanaRuntime", "ParmanaCore", "ParmanaTesting", "ParmanaWorkspace",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .testTarget(name: "ParmanaHTTPTests", dependencies: [
             "ParmanaHTTP", "ParmanaRuntime", "ParmanaCore", "ParmanaSQLite", "ParmanaTesting", "ParmanaWorkspace",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+echo "== PostgreSQL for the Swift tests (scripts/services.sh; PARMANA_TEST_POSTGRES_URL)"
+eval "$(scripts/services.sh start postgres)"
+trap 'scripts/services.sh stop >/dev/null 2>&1 || true' EXIT   # stops every service started
 echo "== swift build --build-tests"
 swift build --build-tests
 echo "== swift test"

@@ -3,6 +3,7 @@ import ParmanaCore
 import ParmanaPostgres
 import ParmanaRuntime
 import ParmanaTesting
+import ParmanaWorkspace
 import Testing
 
 /// The PostgreSQL store against a real server: the three port conformance suites, each
@@ -121,6 +122,34 @@ import Testing
             #expect(r.seq == size + 1)
             #expect(try await ConformanceData.verify(store, trust: h.fixture.trust).valid)
             await store.close()
+        }
+    }
+
+    /// The composition root opens `postgres://` URLs (config `store` / `PARMANA_STORE`).
+    @Test func workspaceOpensPostgresURLs() async throws {
+        try await PostgresTestDatabases.with { dbs in
+            let c = try await dbs.create()
+            let url = "postgres://\(c.username):\(c.password ?? "")@\(c.host):\(c.port)/\(c.database)?sslmode=disable"
+            let ws = Workspace(root: NSTemporaryDirectory() + "parmana-pg-ws-\(UUID().uuidString)")
+            let store = try await WorkspaceRuntime.openStore(url, workspace: ws, timeoutMilliseconds: 1500)
+            #expect((store as? PostgresEvidenceStore)?.configuration.timeoutMilliseconds == 1500)
+            #expect(await store.isHealthy())
+            await store.close()
+            // Nothing listens on port 1: refused within the timeout.
+            let start = ContinuousClock.now
+            do throws(ParmanaError) {
+                _ = try await WorkspaceRuntime.openStore("postgres://nobody@127.0.0.1:1/x", workspace: ws, timeoutMilliseconds: 500)
+                Issue.record("opened a store where no server listens")
+            } catch {
+                #expect(error.code == .storeUnavailable)
+            }
+            #expect(start.duration(to: .now) < .seconds(2))
+            do throws(ParmanaError) {
+                _ = try await WorkspaceRuntime.openStore("postgres://x", workspace: ws)
+                Issue.record("opened a URL without user or database")
+            } catch {
+                #expect(error.code == .invalidConfig)
+            }
         }
     }
 
