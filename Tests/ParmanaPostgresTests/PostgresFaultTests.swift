@@ -9,7 +9,11 @@ import Testing
 /// A real runtime on the PostgreSQL store while the server stops and comes back
 /// (SPEC §7.3, §17.4): decisions fail closed with `store_unavailable` within
 /// `store_timeout_ms`, no attestation leaves and nothing is half-written; after the restart
-/// the same store object serves again. Each test has a server of its own (``PrivatePostgres``).
+/// the same store object serves again. Each test that stops a server has one of its own
+/// (``PrivatePostgres``).
+///
+/// These tests assert wall-clock bounds, so scripts/test.sh runs them on their own, after
+/// the other tests (which would otherwise starve them of CPU on a 2-core machine).
 @Suite(.serialized) struct PostgresFaultTests {
     static let timeoutMilliseconds = 1000
     /// Scheduling slack on a loaded 2-core machine.
@@ -135,6 +139,38 @@ import Testing
             }
             let report = try await ConformanceData.verify(store, trust: h.fixture.trust)
             #expect(report.valid, "\(report.problems)")
+            await store.close()
+        }
+    }
+
+    /// A decision whose transaction cannot take the log lock in time (another node holds
+    /// it) fails closed within store_timeout_ms, writes nothing, and the next one succeeds.
+    @Test func aHeldLogLockFailsClosedInTime() async throws {
+        try await PostgresTestDatabases.with { dbs in
+            let config = try await dbs.create(timeoutMilliseconds: Self.timeoutMilliseconds)
+            let store = try await PostgresEvidenceStore.open(config)
+            let h = try await RuntimeHarness(store: store)
+            let size = try await store.size()
+            let other = try await PostgresTestDatabases.connect(config)
+            try await other.query("BEGIN", logger: PostgresTestDatabases.logger)
+            try await other.query("SELECT id FROM log_head WHERE id = 1 FOR UPDATE", logger: PostgresTestDatabases.logger)
+            let signals = RuntimeHarness.signals("held", amount: 5)
+            let start = ContinuousClock.now
+            do throws(ParmanaError) {
+                let r = try await h.runtime.decide(policyID: "payments.release", signals: signals)
+                Issue.record("returned an attestation: \(r.executionID)")
+            } catch {
+                #expect(error.code == .storeUnavailable)
+            }
+            let elapsed = start.duration(to: .now)
+            #expect(elapsed < Self.bound, "failed after \(elapsed)")
+            try await other.query("ROLLBACK", logger: PostgresTestDatabases.logger)
+            try await other.close()
+            #expect(try await store.size() == size)
+            #expect(try await store.consumer(of: Hashing.fingerprint(try JSONParser().parse(signals))) == nil)
+            let r = try await h.runtime.decide(policyID: "payments.release", signals: signals)
+            #expect(r.seq == size + 1)
+            #expect(try await ConformanceData.verify(store, trust: h.fixture.trust).valid)
             await store.close()
         }
     }

@@ -15,6 +15,9 @@ final class PostgresTestDatabases: Sendable {
     private let created = Mutex<[String]>([])
 
     static let logger = Logger(label: "parmana.postgres.tests")
+    /// `store_timeout_ms` of tests that are not about time: the whole suite runs in
+    /// parallel on two cores, where a commit may wait seconds for a thread.
+    static let generousTimeout = 60_000
 
     init(url: String? = nil) throws {
         guard let url = url ?? ProcessInfo.processInfo.environment["PARMANA_TEST_POSTGRES_URL"], !url.isEmpty else {
@@ -38,7 +41,7 @@ final class PostgresTestDatabases: Sendable {
     }
 
     /// A new empty database; its configuration.
-    func create(timeoutMilliseconds: Int = 5000) async throws -> PostgresStoreConfiguration {
+    func create(timeoutMilliseconds: Int = PostgresTestDatabases.generousTimeout) async throws -> PostgresStoreConfiguration {
         let name = "parmana_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         try await adminQuery("CREATE DATABASE \(name)")
         created.withLock { $0.append(String(name)) }
@@ -49,7 +52,7 @@ final class PostgresTestDatabases: Sendable {
     }
 
     /// A store on a new empty database.
-    func make(timeoutMilliseconds: Int = 5000) async throws -> PostgresEvidenceStore {
+    func make(timeoutMilliseconds: Int = PostgresTestDatabases.generousTimeout) async throws -> PostgresEvidenceStore {
         try await PostgresEvidenceStore.open(try await create(timeoutMilliseconds: timeoutMilliseconds))
     }
 
