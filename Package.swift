@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "ParmanaSQLiteTests", dependencies: ["ParmanaSQLite", "ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaPostgresTests", dependencies: [
             "ParmanaPostgres", "ParmanaRuntime", "ParmanaCore", "ParmanaTesting", "ParmanaWorkspace",
-            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ParmanaHTTPTests", dependencies: [
             "ParmanaHTTP", "ParmanaRuntime", "ParmanaCore", "ParmanaSQLite", "ParmanaTesting", "ParmanaWorkspace",

@@ -33,6 +33,8 @@ final class PostgresConnector: Sendable {
     enum Failure: Error {
         /// No connection until the deadline (or the pool refused at once): nothing was sent.
         case noConnection(String)
+        /// The body's query never ended, even after its connection was closed.
+        case hung
     }
 
     init(_ configuration: PostgresStoreConfiguration, logger: Logger) {
@@ -64,8 +66,10 @@ final class PostgresConnector: Sendable {
     /// Runs `body` on a leased connection.
     ///
     /// - Throws: ``Failure/noConnection(_:)`` when no connection came by `deadline`
-    ///   (nothing was sent); otherwise what `body` threw (a connection closed by the
-    ///   watchdog fails the body's pending query).
+    ///   (nothing was sent); ``Failure/hung`` when the body did not end a second after
+    ///   the watchdog closed its connection (a query PostgresNIO never completed: it is
+    ///   abandoned, and the pool replaced); otherwise what `body` threw (a connection
+    ///   closed by the watchdog fails the body's pending query).
     func lease<T: Sendable>(until deadline: ContinuousClock.Instant, grace: Duration,
                             _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let client = state.withLock { $0.client }
@@ -82,6 +86,9 @@ final class PostgresConnector: Sendable {
                 return try await body(conn)
             }
         }
+        // Answered once: by the work, or — should a query never return even after its
+        // connection was closed — by the watchdog's hard stop, a second after that.
+        let answer = Answer<T>()
         let watchdog = Task {
             try? await Task.sleep(until: deadline)
             if Task.isCancelled { return }
@@ -91,19 +98,33 @@ final class PostgresConnector: Sendable {
                 return true
             }
             if abandoned {
+                self.logger.debug("lease abandoned at its deadline")
                 work.cancel()
                 return
             }
             try? await Task.sleep(until: deadline + grace)
             if Task.isCancelled { return }
-            if case .started(let conn) = gate.state.withLock({ $0 }) {
-                // The body outlived its bound: break the connection so its query fails now.
-                conn.close().whenComplete { _ in }
+            guard case .started(let conn) = gate.state.withLock({ $0 }) else { return }
+            // The body outlived its bound: break the connection so its query fails now.
+            self.logger.debug("closing a connection busy past its bound")
+            conn.close().whenComplete { _ in }
+            try? await Task.sleep(until: deadline + grace + .seconds(1))
+            if Task.isCancelled { return }
+            self.logger.warning("a PostgreSQL query did not end after its connection was closed; abandoning it and replacing the pool")
+            self.recycle(force: true)
+            answer.resume(.failure(Failure.hung))
+        }
+        let result: Result<T, any Error> = await withCheckedContinuation { cont in
+            answer.set(cont)
+            Task {
+                let r: Result<T, any Error>
+                do { r = .success(try await work.value) } catch { r = .failure(error) }
+                watchdog.cancel()
+                answer.resume(r)
             }
         }
-        defer { watchdog.cancel() }
         do {
-            let value = try await work.value
+            let value = try result.get()
             state.withLock { $0.lastSuccess = .now }
             return value
         } catch {
@@ -114,9 +135,37 @@ final class PostgresConnector: Sendable {
                 }
             }
             if started { throw error }
-            recycleIfStale()
+            recycle(force: false)
             if case Failure.noConnection = error { throw error }
             throw Failure.noConnection("cannot connect to PostgreSQL at \(configuration.host):\(configuration.port): \(Self.describe(error))")
+        }
+    }
+
+    /// A continuation resumed once, by whichever comes first.
+    private final class Answer<T: Sendable>: Sendable {
+        private let state = Mutex<(cont: CheckedContinuation<Result<T, any Error>, Never>?, early: Result<T, any Error>?, done: Bool)>((nil, nil, false))
+
+        func set(_ cont: CheckedContinuation<Result<T, any Error>, Never>) {
+            let early = state.withLock { s -> Result<T, any Error>? in
+                if let e = s.early { return e }
+                s.cont = cont
+                return nil
+            }
+            if let early { cont.resume(returning: early) }
+        }
+
+        func resume(_ r: Result<T, any Error>) {
+            let cont = state.withLock { s -> CheckedContinuation<Result<T, any Error>, Never>? in
+                guard !s.done else { return nil }
+                s.done = true
+                guard let c = s.cont else {
+                    s.early = r
+                    return nil
+                }
+                s.cont = nil
+                return c
+            }
+            cont?.resume(returning: r)
         }
     }
 
@@ -133,11 +182,12 @@ final class PostgresConnector: Sendable {
     }
 
     /// Replaces the client when leases fail and nothing has succeeded for a while, so that
-    /// reconnection does not wait for the old pool's backoff or circuit breaker.
-    private func recycleIfStale() {
+    /// reconnection does not wait for the old pool's backoff or circuit breaker; `force`:
+    /// also when something succeeded (a connection is held by a query that never ended).
+    private func recycle(force: Bool) {
         let now = ContinuousClock.now
         let old = state.withLock { s -> Task<Void, Never>? in
-            guard !s.closed, s.lastSuccess.duration(to: now) > configuration.timeout * 2,
+            guard !s.closed, force || s.lastSuccess.duration(to: now) > configuration.timeout * 2,
                   s.lastRecycle.duration(to: now) > configuration.timeout else { return nil }
             let old = s.runner
             (s.client, s.runner) = Self.start(configuration, logger: logger)

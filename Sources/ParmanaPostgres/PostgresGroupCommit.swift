@@ -147,6 +147,8 @@ final class PostgresGroupCommit: Sendable {
     private func attempt(_ ids: [Int]) async -> [Int] {
         let latest = state.withLock { s in ids.compactMap { s.jobs[$0]?.deadline }.max() }
         guard let latest else { return [] }
+        logger.debug("batch", metadata: ["writes": "\(ids.count)"])
+        defer { logger.debug("batch done", metadata: ["writes": "\(ids.count)"]) }
         do {
             return try await connector.lease(until: latest, grace: timeout) { conn in
                 try await self.transaction(ids, on: conn)
@@ -176,7 +178,7 @@ final class PostgresGroupCommit: Sendable {
         do {
             try await conn.query("BEGIN", logger: logger)
             var writer = try await PostgresLogWriter.lockAndResume(conn, logger: logger)
-            for (_, work) in live { outcomes.append(try await writer.apply(work)) }
+            outcomes = try await writer.apply(all: live.map(\.1))
         } catch {
             await rollback(conn)
             throw error

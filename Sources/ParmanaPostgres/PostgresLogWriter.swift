@@ -12,9 +12,14 @@ import PostgresNIO
 /// everything the previous holder committed. Nothing is carried over between
 /// transactions.
 ///
-/// Each write is one statement (data-modifying CTEs): an execution's fingerprint is
-/// consumed by `INSERT … ON CONFLICT DO NOTHING`, and its entry, tree nodes, execution,
-/// pending, signals and idempotency rows are inserted only when that insert did.
+/// Consecutive executions of a batch are written by one statement
+/// (``executions(_:)``: data-modifying CTEs over arrays), so a batch of 64 decisions costs
+/// a handful of round trips, not 64. Fingerprints are consumed by
+/// `INSERT … ON CONFLICT DO NOTHING` in that statement; the outcome of each decision is
+/// decided under the log lock from the stored consumers and those earlier in the batch,
+/// and the insert's count confirms it (a mismatch — something consumed a fingerprint
+/// without the lock — rolls the batch back). A single execution, a resolution, an event
+/// or a checkpoint is one statement of its own.
 struct PostgresLogWriter {
     let conn: PostgresConnection
     let logger: Logger
@@ -35,6 +40,25 @@ struct PostgresLogWriter {
         let stored = try await PostgresRows.treeHashes(conn, ids, logger: logger)
         let chain = try AuditChain.resume(size: size, lastEntryHash: last, storedHashes: ids.map { stored[$0] ?? [] })
         return PostgresLogWriter(conn: conn, logger: logger, chain: chain)
+    }
+
+    /// Applies a batch in order: each run of consecutive executions as one statement.
+    mutating func apply(all works: [PostgresGroupCommit.Work]) async throws -> [PostgresGroupCommit.Outcome] {
+        var out: [PostgresGroupCommit.Outcome] = []
+        out.reserveCapacity(works.count)
+        var i = 0
+        while i < works.count {
+            var run: [ExecutionCommit] = []
+            while i + run.count < works.count, case .execution(let c) = works[i + run.count] { run.append(c) }
+            if run.count > 1 {
+                out += try await executions(run).map { .execution($0) }
+                i += run.count
+            } else {
+                out.append(try await apply(works[i]))
+                i += 1
+            }
+        }
+        return out
     }
 
     mutating func apply(_ work: PostgresGroupCommit.Work) async throws -> PostgresGroupCommit.Outcome {
@@ -129,6 +153,131 @@ struct PostgresLogWriter {
         }
         let consumer = existing.map { PostgresCodec.attestationFields(PostgresCodec.bytes($0)).executionID ?? "?" } ?? "?"
         return .replay(executionID: consumer)
+    }
+
+    /// Several executions in one statement. Outcomes follow the single-statement path's
+    /// rules in order: a bound idempotency key answers first, then a consumed fingerprint
+    /// (stored, or consumed earlier in this batch) is a replay, else the execution is
+    /// appended.
+    private mutating func executions(_ cs: [ExecutionCommit]) async throws -> [ExecutionCommitOutcome] {
+        var ids: [UUID] = [], fps: [[UInt8]] = []
+        for c in cs {
+            guard let id = PostgresCodec.uuid(c.executionID), let fp = PostgresCodec.hash(c.fingerprint) else {
+                throw StoreError.corrupt("an execution id or fingerprint of the wrong form")
+            }
+            ids.append(id)
+            fps.append(fp)
+        }
+        let keys = Array(Set(cs.compactMap { $0.idempotency?.key }))
+        var bound = keys.isEmpty ? [:] : try await PostgresRows.idempotency(conn, keys: keys, logger: logger)
+        var consumers = try await PostgresRows.consumers(conn, of: Array(Set(fps)), logger: logger)
+
+        var next = chain
+        var outcomes: [ExecutionCommitOutcome] = []
+        var rows = BulkExecutionRows()
+        for (k, c) in cs.enumerated() {
+            if let key = c.idempotency?.key, let existing = bound[key] {
+                outcomes.append(.idempotencyKeyBound(existing))
+                continue
+            }
+            if let consumer = consumers[fps[k]] {
+                outcomes.append(.replay(executionID: consumer))
+                continue
+            }
+            let a = next.append(kind: .execution, executionID: c.executionID, fingerprint: c.fingerprint, recordHash: c.attestationHash, at: c.at)
+            rows.add(a, c, id: ids[k], fingerprint: fps[k])
+            consumers[fps[k]] = c.executionID
+            if let i = c.idempotency, Hex.decode(i.requestHash) != nil { bound[i.key] = i }
+            outcomes.append(.committed(seq: a.entry.seq))
+        }
+        if !rows.seqs.isEmpty {
+            var inserted = -1
+            for try await n in try await conn.query(rows.query, logger: logger).decode(Int.self) { inserted = n }
+            guard inserted == rows.seqs.count else {
+                throw StoreError.unavailable("\(rows.seqs.count - inserted) fingerprint(s) were consumed outside the log lock; the batch was rolled back")
+            }
+        }
+        chain = next
+        return outcomes
+    }
+
+    /// Column arrays of a bulk execution insert.
+    private struct BulkExecutionRows {
+        var fingerprints: [ByteBuffer] = [], seqs: [Int] = [], recordedAt: [Int64] = [], entryHashes: [ByteBuffer] = []
+        var records: [ByteBuffer] = [], nodeKeys: [Int64] = [], nodeHashes: [ByteBuffer] = []
+        var ids: [UUID] = [], states: [Int16] = []
+        var pendingSeqs: [Int] = [], pendingIDs: [UUID] = [], pendingPolicies: [String] = [], pendingExpiry: [Int64] = []
+        var signalIDs: [UUID] = [], signals: [ByteBuffer] = []
+        var keys: [String] = [], requestHashes: [ByteBuffer] = [], keyIDs: [UUID] = []
+
+        /// `expires_at` has no NULL in an array bind: this stands for none.
+        static let noExpiry = Int64.min
+
+        mutating func add(_ a: AuditChain.Appended, _ c: ExecutionCommit, id: UUID, fingerprint: [UInt8]) {
+            let seq = a.entry.seq
+            fingerprints.append(PostgresCodec.buffer(fingerprint))
+            seqs.append(seq)
+            recordedAt.append(c.at.millisecondsSinceEpoch)
+            entryHashes.append(PostgresCodec.buffer(a.entryHash))
+            records.append(PostgresCodec.buffer(c.attestationBytes))
+            for n in a.nodes {
+                nodeKeys.append(n.node.key)
+                nodeHashes.append(PostgresCodec.buffer(n.hash))
+            }
+            ids.append(id)
+            states.append(PostgresSchema.stateCode(c.state))
+            if c.state == .pendingOverride {
+                pendingSeqs.append(seq)
+                pendingIDs.append(id)
+                pendingPolicies.append(c.policyID)
+                pendingExpiry.append(c.expiresAt?.millisecondsSinceEpoch ?? Self.noExpiry)
+            }
+            if let s = c.retainedSignals {
+                signalIDs.append(id)
+                signals.append(PostgresCodec.buffer(s))
+            }
+            if let i = c.idempotency, let hash = Hex.decode(i.requestHash) {
+                keys.append(i.key)
+                requestHashes.append(PostgresCodec.buffer(hash))
+                keyIDs.append(id)
+            }
+        }
+
+        var query: PostgresQuery {
+            var b = PostgresBindings()
+            b.append(fingerprints)      // $1
+            b.append(seqs)              // $2
+            b.append(recordedAt)        // $3
+            b.append(entryHashes)       // $4
+            b.append(records)           // $5
+            b.append(nodeKeys)          // $6
+            b.append(nodeHashes)        // $7
+            b.append(ids)               // $8
+            b.append(states)            // $9
+            b.append(pendingSeqs)       // $10
+            b.append(pendingIDs)        // $11
+            b.append(pendingPolicies)   // $12
+            b.append(pendingExpiry)     // $13
+            b.append(Self.noExpiry)     // $14
+            b.append(signalIDs)         // $15
+            b.append(signals)           // $16
+            b.append(keys)              // $17
+            b.append(requestHashes)     // $18
+            b.append(keyIDs)            // $19
+            return PostgresQuery(unsafeSQL: """
+                WITH r AS (INSERT INTO replay (fingerprint, seq) SELECT * FROM unnest($1::bytea[], $2::bigint[])
+                           ON CONFLICT (fingerprint) DO NOTHING RETURNING seq),
+                e AS (INSERT INTO entries (seq, kind, execution_id, fingerprint, recorded_at, entry_hash, record)
+                      SELECT u.s, 1, NULL, NULL, u.t, u.h, u.r FROM unnest($2::bigint[], $3::bigint[], $4::bytea[], $5::bytea[]) AS u(s, t, h, r)),
+                n AS (INSERT INTO tree (node, hash) SELECT * FROM unnest($6::bigint[], $7::bytea[])),
+                x AS (INSERT INTO executions (execution_id, seq, state) SELECT * FROM unnest($8::uuid[], $2::bigint[], $9::smallint[])),
+                p AS (INSERT INTO pending (seq, execution_id, policy_id, expires_at)
+                      SELECT u.s, u.i, u.p, NULLIF(u.x, $14::bigint) FROM unnest($10::bigint[], $11::uuid[], $12::text[], $13::bigint[]) AS u(s, i, p, x)),
+                g AS (INSERT INTO signals (execution_id, signals) SELECT * FROM unnest($15::uuid[], $16::bytea[])),
+                k AS (INSERT INTO idempotency (key, request_hash, execution_id) SELECT * FROM unnest($17::text[], $18::bytea[], $19::uuid[]))
+                SELECT count(*)::bigint FROM r
+                """, binds: b)
+        }
     }
 
     private mutating func resolution(_ c: ResolutionCommit) async throws -> ResolutionCommitOutcome {

@@ -108,6 +108,32 @@ enum PostgresRows {
         return nil
     }
 
+    /// Bound idempotency keys among `keys`.
+    static func idempotency(_ conn: PostgresConnection, keys: [String], logger: Logger) async throws -> [String: IdempotencyRecord] {
+        var b = PostgresBindings()
+        b.append(keys)
+        var out: [String: IdempotencyRecord] = [:]
+        for try await (key, hash, id) in try await conn.query(PostgresQuery(unsafeSQL: """
+            SELECT key, request_hash, execution_id FROM idempotency WHERE key = ANY($1::text[])
+            """, binds: b), logger: logger).decode((String, ByteBuffer, UUID).self) {
+            out[key] = IdempotencyRecord(key: key, requestHash: Hex.encode(PostgresCodec.bytes(hash)), executionID: PostgresCodec.string(id))
+        }
+        return out
+    }
+
+    /// The executions that consumed any of `fingerprints` (32-byte hashes), by fingerprint.
+    static func consumers(_ conn: PostgresConnection, of fingerprints: [[UInt8]], logger: Logger) async throws -> [[UInt8]: String] {
+        var b = PostgresBindings()
+        b.append(fingerprints.map(PostgresCodec.buffer))
+        var out: [[UInt8]: String] = [:]
+        for try await (fp, record) in try await conn.query(PostgresQuery(unsafeSQL: """
+            SELECT o.fingerprint, e.record FROM replay o JOIN entries e ON e.seq = o.seq WHERE o.fingerprint = ANY($1::bytea[])
+            """, binds: b), logger: logger).decode((ByteBuffer, ByteBuffer).self) {
+            out[PostgresCodec.bytes(fp)] = PostgresCodec.attestationFields(PostgresCodec.bytes(record)).executionID ?? "?"
+        }
+        return out
+    }
+
     /// Executions by id, in the order asked (unknown ids are left out): two queries
     /// whatever their number.
     static func executions(_ conn: PostgresConnection, _ ids: [UUID], logger: Logger) async throws -> [StoredExecution] {

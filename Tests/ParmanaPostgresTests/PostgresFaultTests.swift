@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ParmanaCore
 import ParmanaPostgres
 import ParmanaRuntime
@@ -38,7 +39,10 @@ import Testing
     }
 
     func open(_ server: PrivatePostgres) async throws -> PostgresEvidenceStore {
-        try await PostgresEvidenceStore.open(try PostgresStoreConfiguration(url: server.url, timeoutMilliseconds: Self.timeoutMilliseconds))
+        var logger = Logger(label: "pg-fault", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = ProcessInfo.processInfo.environment["PARMANA_TEST_PG_DEBUG"] == nil ? .critical : .debug
+        return try await PostgresEvidenceStore.open(try PostgresStoreConfiguration(url: server.url, timeoutMilliseconds: Self.timeoutMilliseconds),
+                                                    logger: logger)
     }
 
     @Test func stoppedServerFailsClosedAndRestartResumes() async throws {

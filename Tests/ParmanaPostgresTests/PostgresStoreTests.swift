@@ -93,6 +93,41 @@ import Testing
         }
     }
 
+    /// Concurrent commits land in one batch statement: idempotency keys bind once (the
+    /// first in the batch wins, the others get its binding), retained signals, pending
+    /// rows and expiries are written, and the projection matches the log.
+    @Test func batchedCommitsKeepEveryRule() async throws {
+        try await PostgresTestDatabases.with { dbs in
+            let store = try await dbs.make()
+            let due = Timestamp(millisecondsSinceEpoch: D.t0.millisecondsSinceEpoch + 60_000)
+            let commits = (0..<48).map { n in
+                D.commit(700 + n, requiresOverride: n % 3 == 0, approvals: n % 6 == 0 ? 2 : nil, expiresAt: n % 6 == 0 ? due : nil,
+                         retain: n % 2 == 0, idempotencyKey: n < 16 ? "same-key" : (n < 32 ? "key-\(n)" : nil))
+            }
+            let outcomes = try await withThrowingTaskGroup(of: (Int, ExecutionCommitOutcome).self) { g in
+                for (n, c) in commits.enumerated() { g.addTask { (n, try await store.commit(c)) } }
+                var all: [Int: ExecutionCommitOutcome] = [:]
+                for try await (n, o) in g { all[n] = o }
+                return all
+            }
+            let sameKey = (0..<16).filter { if case .committed = outcomes[$0] { return true }; return false }
+            #expect(sameKey.count == 1)
+            let record = try #require(try await store.idempotency("same-key"))
+            #expect(record.executionID == commits[sameKey.first ?? 0].executionID)
+            #expect((0..<16).filter { outcomes[$0] == .idempotencyKeyBound(record) }.count == 15)
+            #expect((16..<48).allSatisfy { if case .committed = outcomes[$0] { return true }; return false })
+            #expect(try await store.size() == 33)
+            let pending = try await store.pending(PendingQuery(limit: 100))
+            #expect(Set(pending.map(\.executionID)) == Set((0..<48).filter { $0 % 3 == 0 && ($0 >= 16 || $0 == sameKey.first) }.map { commits[$0].executionID }))
+            #expect(try await store.expiring(at: due, limit: 100).count == pending.filter { n in commits.firstIndex { $0.executionID == n.executionID }! % 6 == 0 }.count)
+            #expect(pending.allSatisfy { p in (p.retainedSignals != nil) == (commits.firstIndex { $0.executionID == p.executionID }! % 2 == 0) })
+            let report = try await D.verify(store)
+            #expect(report.valid, "\(report.problems)")
+            print("batched commits: \(store.commitStats.jobs) writes in \(store.commitStats.transactions) transactions")
+            await store.close()
+        }
+    }
+
     /// The composition root opens `postgres://` URLs (config `store` / `PARMANA_STORE`).
     @Test func workspaceOpensPostgresURLs() async throws {
         try await PostgresTestDatabases.with { dbs in
