@@ -10,8 +10,9 @@ trap 'scripts/services.sh stop >/dev/null 2>&1 || true' EXIT   # stops every ser
 echo "== swift build --build-tests"
 swift build --build-tests
 echo "== swift test"
-swift test --skip-build --skip PostgresFaultTests
-echo "== swift test: PostgreSQL faults and time bounds, alone (wall-clock bounds need the cores)"
+swift test --skip-build --skip ParmanaPostgresTests
+echo "== swift test: PostgreSQL on a real server; then its faults and time bounds alone (wall-clock bounds need the cores)"
+swift test --skip-build --filter ParmanaPostgresTests --skip PostgresFaultTests
 swift test --skip-build --filter PostgresFaultTests
 bin=$(swift build --show-bin-path)
 echo "== example policies and their cases"

@@ -81,7 +81,7 @@ final class PostgresConnector: Sendable {
                     g = .started(conn)
                     return true
                 }
-                guard go else { throw Failure.noConnection("no connection to PostgreSQL within \(self.configuration.timeoutMilliseconds) ms") }
+                guard go else { throw Failure.noConnection("no connection to PostgreSQL within the time") }
                 defer { gate.state.withLock { $0 = .finished } }
                 return try await body(conn)
             }
@@ -128,16 +128,18 @@ final class PostgresConnector: Sendable {
             state.withLock { $0.lastSuccess = .now }
             return value
         } catch {
-            let started = gate.state.withLock { g -> Bool in
-                switch g {
-                case .started, .finished: return true
-                case .waiting, .abandoned: return false
-                }
+            let phase = gate.state.withLock { $0 }
+            switch phase {
+            case .started, .finished: throw error
+            case .waiting, .abandoned: break
             }
-            if started { throw error }
             recycle(force: false)
+            let server = "\(configuration.host):\(configuration.port)"
+            if case .abandoned = phase {
+                throw Failure.noConnection("no connection to PostgreSQL at \(server) within \(configuration.timeoutMilliseconds) ms")
+            }
             if case Failure.noConnection = error { throw error }
-            throw Failure.noConnection("cannot connect to PostgreSQL at \(configuration.host):\(configuration.port): \(Self.describe(error))")
+            throw Failure.noConnection("cannot connect to PostgreSQL at \(server): \(Self.describe(error))")
         }
     }
 
