@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "ParmanaRuntime", targets: ["ParmanaRuntime"]),
         .library(name: "ParmanaSQLite", targets: ["ParmanaSQLite"]),
         .library(name: "ParmanaRedis", targets: ["ParmanaRedis"]),
+        .library(name: "ParmanaPostgres", targets: ["ParmanaPostgres"]),
         .executable(name: "parmana", targets: ["parmana"]),
     ],
     dependencies: [
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure core: canonical JSON, hashing, keys, envelopes, verifier. Only swift-crypto.
@@ -45,6 +47,17 @@ let package = Package(
                 "ParmanaRuntime",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The shared store of topology B (SPEC §17.2): PostgreSQL through postgres-nio.
+        .target(
+            name: "ParmanaPostgres",
+            dependencies: [
+                "ParmanaCore",
+                "ParmanaRuntime",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // YAML as an authoring format for policies, converted to the JSON data model.
@@ -94,6 +107,7 @@ let package = Package(
                 "ParmanaRuntime",
                 "ParmanaSQLite",
                 "ParmanaRedis",
+                "ParmanaPostgres",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -132,6 +146,10 @@ let package = Package(
         .testTarget(name: "ParmanaYAMLTests", dependencies: ["ParmanaYAML", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaRuntimeTests", dependencies: ["ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
         .testTarget(name: "ParmanaSQLiteTests", dependencies: ["ParmanaSQLite", "ParmanaRuntime", "ParmanaCore", "ParmanaTesting"]),
+        .testTarget(name: "ParmanaPostgresTests", dependencies: [
+            "ParmanaPostgres", "ParmanaRuntime", "ParmanaCore", "ParmanaTesting", "ParmanaWorkspace",
+            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ParmanaHTTPTests", dependencies: [
             "ParmanaHTTP", "ParmanaRuntime", "ParmanaCore", "ParmanaSQLite", "ParmanaTesting", "ParmanaWorkspace",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -68,7 +68,7 @@ struct AuditCommand: AsyncParsableCommand {
             let config = try WorkspaceRuntime.loadConfig(ws)
             let ts: TrustStore
             if let trust { ts = try TrustStore(json: try FileIO.readJSON(trust)) } else { ts = try WorkspaceRuntime.loadTrust(ws) }
-            let store = try WorkspaceRuntime.openStore(config.store, workspace: ws, storeTimeoutMilliseconds: config.storeTimeoutMilliseconds)
+            let store = try await WorkspaceRuntime.openStore(config.store, workspace: ws, timeoutMilliseconds: config.storeTimeoutMilliseconds)
             do throws(StoreError) {
                 defer { Task { await store.close() } }
                 let size = try await store.size()
@@ -170,7 +170,7 @@ struct AuditCommand: AsyncParsableCommand {
                 guard from >= 1 else { throw ParmanaError(.invalidRequest, "--from must be at least 1") }
                 let ws = workspace.path
                 let config = try WorkspaceRuntime.loadConfig(ws)
-                let store = try WorkspaceRuntime.openStore(config.store, workspace: ws, storeTimeoutMilliseconds: config.storeTimeoutMilliseconds)
+                let store = try await WorkspaceRuntime.openStore(config.store, workspace: ws, timeoutMilliseconds: config.storeTimeoutMilliseconds)
                 let sink = try OutputSink(out)
                 do {
                     let size = try await store.size()

@@ -201,6 +201,14 @@ public struct WorkspaceConfig: Sendable {
         "PARMANA_REPLAY_STORE_REPLICAS", "PARMANA_REPLAY_STORE_PREFIX",
     ]
 
+    /// Variables of the test and service scripts (`scripts/services.sh`, `scripts/test.sh`:
+    /// `PARMANA_TEST_*`, `PARMANA_SERVICES_*`, `PARMANA_SERVICE_USER`, `PARMANA_PG_BIN`),
+    /// which `parmana` leaves alone rather than refusing as unknown settings: the tests run
+    /// `parmana` with them in its environment.
+    public static func isScriptVariable(_ name: String) -> Bool {
+        name.hasPrefix("PARMANA_TEST_") || name.hasPrefix("PARMANA_SERVICES_") || name == "PARMANA_SERVICE_USER" || name == "PARMANA_PG_BIN"
+    }
+
     /// This configuration with `PARMANA_*` overrides applied (read by `main`, passed in).
     /// A malformed or unknown override is `invalid_config`, never ignored.
     public func applying(overrides: [String: String]) throws(ParmanaError) -> WorkspaceConfig {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ParmanaCore
 import ParmanaRedis
+import ParmanaPostgres
 import ParmanaRuntime
 import ParmanaSQLite
 import ServiceLifecycle
@@ -31,17 +32,22 @@ public struct WorkspaceRuntime: Sendable {
         return try TrustStore(json: try FileIO.readJSON(ws.trust))
     }
 
-    /// The evidence store named by a URL.
-    public static func openStore(_ url: String, workspace: Workspace, storeTimeoutMilliseconds: Int = 2000) throws(ParmanaError) -> any EvidenceStore {
+    /// The evidence store named by a URL: `sqlite:PATH`, `memory:`, or
+    /// `postgres://USER[:PASSWORD]@HOST:PORT/DB` (SPEC §17.2; `timeoutMilliseconds` is
+    /// `store_timeout_ms`: the SQLite busy timeout, and the bound of every PostgreSQL operation).
+    public static func openStore(_ url: String, workspace: Workspace, timeoutMilliseconds: Int = 2000) async throws(ParmanaError) -> any EvidenceStore {
         if url == "memory:" { return MemoryEvidenceStore() }
+        if PostgresStoreConfiguration.isPostgresURL(url) {
+            return try await PostgresEvidenceStore.open(url: url, timeoutMilliseconds: timeoutMilliseconds)
+        }
         if url.hasPrefix("sqlite:") {
             var path = String(url.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path.removeFirst(2) }
             if !path.hasPrefix("/") { path = workspace.root + "/" + path }
             try FileIO.createDirectory((path as NSString).deletingLastPathComponent, mode: 0o700)
-            do { return try SQLiteEvidenceStore(path: path, busyTimeout: .milliseconds(storeTimeoutMilliseconds)) } catch { throw ParmanaError(error) }
+            do { return try SQLiteEvidenceStore(path: path, busyTimeout: .milliseconds(timeoutMilliseconds)) } catch { throw ParmanaError(error) }
         }
-        throw ParmanaError(.invalidConfig, "unsupported store URL '\(url)'; use sqlite:PATH or memory: (postgres:// is not available in this build; Redis is a replay store: set replay_store)")
+        throw ParmanaError(.invalidConfig, "unsupported store URL '\(url)'; use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory: (Redis is a replay store: set replay_store)")
     }
 
     /// The shared replay store named by `replay_store` (topology A, SPEC §17.1), after its
@@ -102,7 +108,7 @@ public struct WorkspaceRuntime: Sendable {
         }
         let registry = try PolicyFiles.registry(ws, trust: trust, requireSigned: config.requireSignedPolicies)
         let manifest = Envelope.sign(Provenance.manifest(keyID: key.keyID).json, with: key)
-        let local = try openStore(storeOverride ?? config.store, workspace: ws, storeTimeoutMilliseconds: config.storeTimeoutMilliseconds)
+        let local = try await openStore(storeOverride ?? config.store, workspace: ws, timeoutMilliseconds: config.storeTimeoutMilliseconds)
         var store: any EvidenceStore = local
         var risk: ReplayStoreRisk?
         if replay, let url = config.replayStore {

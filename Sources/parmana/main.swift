@@ -8,8 +8,7 @@ let environment = ProcessInfo.processInfo.environment
 // not to the runtime; every other PARMANA_* variable must be a known setting.
 let context = CLIContext(defaultDirectory: environment["PARMANA_DIR"],
                          overrides: environment.filter {
-                             $0.key.hasPrefix("PARMANA_") && $0.key != "PARMANA_DIR"
-                                 && !$0.key.hasPrefix("PARMANA_TEST_") && !$0.key.hasPrefix("PARMANA_SERVICES_")
+                             $0.key.hasPrefix("PARMANA_") && $0.key != "PARMANA_DIR" && !WorkspaceConfig.isScriptVariable($0.key)
                          })
 await CLIContext.$current.withValue(context) {
     await ParmanaCommand.main()

@@ -73,6 +73,10 @@ import Testing
         #expect(r.status == 2 && r.stderr.contains("unsupported store URL"), "\(r.stderr)")
         r = try CLI.run(["serve", "--dir", ws, "--log-level", "loud"])
         #expect(r.status == 2 && r.stderr.contains("unknown log level"), "\(r.stderr)")
+        // The test scripts' own variables (scripts/services.sh) are not settings.
+        r = try CLI.run(["serve", "--dir", ws, "--log-level", "loud"], env: ["PARMANA_TEST_POSTGRES_URL": "postgres://x@127.0.0.1:1/x"])
+        #expect(r.status == 2 && r.stderr.contains("unknown log level"), "\(r.stderr)")
+        #expect(WorkspaceConfig.isScriptVariable("PARMANA_SERVICES_DIR") && !WorkspaceConfig.isScriptVariable("PARMANA_TESTS"))
     }
 
     @Test func configOverridesApplyInOrder() throws {
