@@ -246,6 +246,9 @@ def swift_yardstick(path):
     export (its "baseline: Ed25519 sign" benchmark, whose score is used as p50)."""
     with open(path, encoding="utf-8") as f:
         j = json.load(f)
+    if isinstance(j, dict) and "latency_us" in j:  # `parmana bench sign --json`
+        return {"p50_us": j["latency_us"]["p50"], "p99_us": j["latency_us"]["p99"], "mean_us": j.get("mean_us"),
+                "message_bytes": j.get("message_bytes"), "source": path}
     if isinstance(j, dict) and "p50_us" in j:
         return {"p50_us": j["p50_us"], "p99_us": j.get("p99_us"), "mean_us": j.get("mean_us"),
                 "message_bytes": j.get("message_bytes"), "source": path}
@@ -461,6 +464,29 @@ def main():
         except Exception as e:  # noqa: BLE001
             row("Parmana", label, kind, None, language="swift", status="error", note=str(e))
 
+    # The durability floor, in the same run: one fsync'd single-row SQLite commit after another.
+    log("timing: Parmana baseline: fsync'd SQLite commit (bench fsync)")
+    try:
+        ws = os.path.join(tmp, "fsync-ws")
+        subprocess.run([args.parmana, "init", "--dir", ws], check=True, capture_output=True)
+        j = json.loads(subprocess.run([args.parmana, "bench", "fsync", "--dir", ws, "--seconds", str(max(2, cfg["parmana_seconds"] // 2)), "--json"],
+                                      check=True, capture_output=True, text=True).stdout)
+        row("SQLite (GRDB)", "one fsync'd single-row commit (parmana bench fsync; WAL, synchronous=FULL)", "baseline-fsync",
+            {"p50_us": j["latency_us"]["p50"], "p99_us": j["latency_us"]["p99"], "mean_us": j["latency_us"]["mean"]}, language="swift",
+            note="the floor of any durable decision on this disk: a durable decide with one caller waits for at least one such commit")
+    except Exception as e:  # noqa: BLE001
+        results["notes"].append(f"fsync baseline not measured: {e}")
+    if not args.swift_ed25519:
+        # Measured here, in the same run: `parmana bench sign --json` (swift-crypto, 560-byte message).
+        log("timing: Swift Ed25519 sign (parmana bench sign)")
+        try:
+            path = os.path.join(tmp, "swift-sign.json")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(subprocess.run([args.parmana, "bench", "sign", "--seconds", "3", "--json"], check=True,
+                                       capture_output=True, text=True).stdout)
+            args.swift_ed25519 = path
+        except Exception as e:  # noqa: BLE001
+            results["notes"].append(f"Swift Ed25519 yardstick not measured: {e}")
     if args.swift_ed25519:
         try:
             y = swift_yardstick(args.swift_ed25519)

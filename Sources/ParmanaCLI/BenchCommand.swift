@@ -179,10 +179,14 @@ struct BenchCommand: AsyncParsableCommand {
                 let deadline = start + .seconds(seconds)
                 var n = 0
                 var sink: UInt8 = 0
+                var samples: [Double] = []
+                samples.reserveCapacity(1 << 18)
                 while clock.now < deadline {
                     for _ in 0..<64 {
                         message[n % 560] &+= 1
+                        let t0 = clock.now
                         let s = try! key.signature(for: message)
+                        samples.append(BenchCommand.microseconds(clock.now - t0))
                         sink ^= s.first ?? 0
                         n += 1
                     }
@@ -191,7 +195,8 @@ struct BenchCommand: AsyncParsableCommand {
                 let rate = Double(n) / secs
                 if common.json {
                     printJSON(["signatures": .number(Double(n)), "signatures_per_second": .number(rate.rounded()),
-                               "mean_us": .number((1e6 / rate * 100).rounded() / 100), "checksum": .number(Double(sink))])
+                               "mean_us": .number((1e6 / rate * 100).rounded() / 100), "message_bytes": 560,
+                               "latency_us": Latency(samples).json, "checksum": .number(Double(sink))])
                 } else {
                     printLine("\(n) Ed25519 signatures in \(String(format: "%.1f", secs)) s: \(Int(rate))/s (\(String(format: "%.1f", 1e6 / rate)) µs each)")
                 }
