@@ -166,39 +166,54 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Sign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The signing baseline: raw Ed25519 signatures of a 560-byte message (swift-crypto), one core.")
+            abstract: "The signing baseline: raw Ed25519 signatures of a 560-byte message (swift-crypto).",
+            discussion: "--concurrency N signs on N tasks at once: how far this machine's cores scale the work that bounds a decision.")
         @Option(name: .long, help: "Seconds to run.") var seconds = 3
+        @Option(name: .long, help: "Concurrent signers (tasks).") var concurrency = 1
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
             try await guardedAsync(json: common.json) {
+                guard concurrency >= 1 else { throw ParmanaError(.invalidRequest, "--concurrency must be at least 1") }
                 let key = Curve25519.Signing.PrivateKey()
-                var message = [UInt8](repeating: 0x61, count: 560)
                 let clock = ContinuousClock()
                 let start = clock.now
                 let deadline = start + .seconds(seconds)
-                var n = 0
-                var sink: UInt8 = 0
-                var samples: [Double] = []
-                samples.reserveCapacity(1 << 18)
-                while clock.now < deadline {
-                    for _ in 0..<64 {
-                        message[n % 560] &+= 1
-                        let t0 = clock.now
-                        let s = try! key.signature(for: message)
-                        samples.append(BenchCommand.microseconds(clock.now - t0))
-                        sink ^= s.first ?? 0
-                        n += 1
+                let results = await withTaskGroup(of: (Int, UInt8, [Double]).self) { group in
+                    for worker in 0..<concurrency {
+                        group.addTask {
+                            var message = [UInt8](repeating: UInt8(truncatingIfNeeded: 0x61 + worker), count: 560)
+                            var n = 0
+                            var sink: UInt8 = 0
+                            var samples: [Double] = []
+                            samples.reserveCapacity(1 << 18)
+                            while clock.now < deadline {
+                                for _ in 0..<64 {
+                                    message[n % 560] &+= 1
+                                    let t0 = clock.now
+                                    let s = try! key.signature(for: message)
+                                    samples.append(BenchCommand.microseconds(clock.now - t0))
+                                    sink ^= s.first ?? 0
+                                    n += 1
+                                }
+                            }
+                            return (n, sink, samples)
+                        }
                     }
+                    var total = (0, UInt8(0), [Double]())
+                    for await r in group { total = (total.0 + r.0, total.1 ^ r.1, total.2 + r.2) }
+                    return total
                 }
+                let (n, sink, samples) = results
                 let secs = BenchCommand.microseconds(clock.now - start) / 1e6
                 let rate = Double(n) / secs
                 if common.json {
-                    printJSON(["signatures": .number(Double(n)), "signatures_per_second": .number(rate.rounded()),
+                    printJSON(["signatures": .number(Double(n)), "concurrency": .number(Double(concurrency)),
+                               "signatures_per_second": .number(rate.rounded()),
                                "mean_us": .number((1e6 / rate * 100).rounded() / 100), "message_bytes": 560,
                                "latency_us": Latency(samples).json, "checksum": .number(Double(sink))])
                 } else {
-                    printLine("\(n) Ed25519 signatures in \(String(format: "%.1f", secs)) s: \(Int(rate))/s (\(String(format: "%.1f", 1e6 / rate)) µs each)")
+                    printLine("\(n) Ed25519 signatures in \(String(format: "%.1f", secs)) s on \(concurrency) task(s): \(Int(rate))/s; \(Latency(samples).text)")
                 }
             }
         }
