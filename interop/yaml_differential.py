@@ -185,6 +185,9 @@ def json_number(v, text):
         if RE_INF.fullmatch(text) or RE_NAN.fullmatch(text):
             raise Refuse("not_json", f"{text!r} is not a JSON number")
         raise Refuse("number_out_of_range", f"{text!r} overflows a double")
+    if v.is_integer() and MAX_SAFE < abs(v) < 1e21:
+        # RFC 8785 would write it as an integer literal outside ±(2^53-1) (docs/formats.md)
+        raise Refuse("number_out_of_range", f"{text!r} is an integer outside ±(2^53-1)")
     return v
 
 

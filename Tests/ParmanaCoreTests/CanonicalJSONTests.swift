@@ -41,6 +41,35 @@ import Testing
         #expect(refused > 0)
     }
 
+    /// The accepted values are closed under JCS: whatever parses, its canonical bytes parse
+    /// again to the same bytes (fuzzing found `1e20` breaking this; Vectors/fuzz).
+    @Test(arguments: ["9007199254740991.0", "9.007199254740991e15", "1e21", "-1e21", "1.5e300", "1e-7",
+                      "4503599627370495.5", "123456789.125", "1e16"])
+    func canonicalBytesParseAgain(_ input: String) throws {
+        if input == "1e16" {
+            // 10^16 is an integer beyond 2^53−1 below 1e21: refused, like its canonical form.
+            #expect(throws: ParmanaError.self) { try JSONParser().parse(input) }
+            return
+        }
+        let once = try CanonicalJSON.canonicalize(Array(input.utf8))
+        let twice = try CanonicalJSON.canonicalize(once)
+        #expect(once == twice, "\(input)")
+    }
+
+    @Test func randomDoublesAreClosedUnderJCS() throws {
+        var rng = SystemRandomNumberGenerator()
+        var accepted = 0
+        for _ in 0..<20_000 {
+            let d = Double(bitPattern: rng.next() as UInt64)
+            guard d.isFinite else { continue }
+            let text = ECMAScriptNumber.string(d)
+            guard let once = try? CanonicalJSON.canonicalize(Array("[\(text)]".utf8)) else { continue }
+            accepted += 1
+            #expect(try CanonicalJSON.canonicalize(once) == once, "\(text)")
+        }
+        #expect(accepted > 10_000)
+    }
+
     @Test func negativeZeroIsZero() throws {
         #expect(ECMAScriptNumber.string(-0.0) == "0")
         #expect(CanonicalJSON.string(try JSONParser().parse("[-0, -0.0, 0e5]")) == "[0,0,0]")
@@ -77,6 +106,11 @@ import Testing
         ("\"\\ud800\"", .invalidString), ("\"\\udc00\"", .invalidString), ("\"\\ud800\\u0041\"", .invalidString),
         ("1e309", .numberOutOfRange), ("-1e309", .numberOutOfRange), ("9007199254740992", .numberOutOfRange),
         ("-9007199254740992", .numberOutOfRange), ("123456789012345678901", .numberOutOfRange),
+        // integer values outside ±(2^53−1) in other spellings: their JCS form is an
+        // integer literal (Vectors/fuzz, root cause jcs-integer)
+        ("1e20", .numberOutOfRange), ("-1e20", .numberOutOfRange), ("50e19", .numberOutOfRange),
+        ("9007199254740992.0", .numberOutOfRange), ("9.007199254740992e15", .numberOutOfRange),
+        ("1.5e20", .numberOutOfRange), ("{\"amount\":2e20}", .numberOutOfRange),
     ])
     func refusesWithCode(_ input: String, _ code: ErrorCode) {
         do {

@@ -2,8 +2,10 @@
 ///
 /// Refuses a byte order mark, trailing data, invalid UTF-8, duplicate member names
 /// (compared by exact code points), lone surrogate escapes, numbers that overflow a
-/// double or integer literals outside ±(2^53−1), nesting deeper than ``maxDepth`` and
-/// input larger than the byte limit.
+/// double, integer literals outside ±(2^53−1) and any other spelling of an integer value
+/// outside ±(2^53−1) whose RFC 8785 form is an integer literal (below 1e21: `1e20`,
+/// `9007199254740992.0`), nesting deeper than ``maxDepth`` and input larger than the
+/// byte limit. So every accepted document's JCS bytes parse again to the same values.
 public struct JSONParser: Sendable {
     /// Default input limit: 1 MiB.
     public static let defaultMaxBytes = 1 << 20
@@ -379,6 +381,17 @@ struct Cursor {
         let text = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
         guard let d = Double(text), d.isFinite else {
             throw ParmanaError(.numberOutOfRange, "number at byte \(start) overflows a double")
+        }
+        // An integer value beyond ±(2^53−1) but below 1e21 is written by RFC 8785 §3.2.2.3
+        // as a plain integer literal (1e20 → 100000000000000000000), which this parser
+        // refuses: accept it here and its own canonical bytes could not be read back
+        // (the fingerprinted signals, the verifier's re-evaluation). So the accepted
+        // values are closed under JCS: refuse it whatever its spelling (docs/formats.md).
+        let magnitude = d.magnitude
+        if magnitude > Double(JSONParser.maxSafeInteger), magnitude < 1e21, magnitude.rounded(.towardZero) == magnitude {
+            throw ParmanaError(
+                .numberOutOfRange,
+                "number at byte \(start) is the integer \(text) outside ±(2^53−1), which RFC 8785 writes as an integer literal; write it as a string")
         }
         return d
     }
