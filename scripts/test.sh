@@ -34,6 +34,10 @@ echo "== crash safety (kill -9 mid-stream)"
 bash scripts/crash-test.sh "$bin" 5
 echo "== HTTP walk-through (README): server process, curl, override --server, verify, graceful stop"
 bash scripts/http-demo.sh "$bin/parmana"
+echo "== many nodes: the README walk-through on both topologies (scripts/cluster-demo.sh)"
+bash scripts/cluster-demo.sh "$bin/parmana"
+echo "== many nodes: exactly-once under contention, a dropped reply and kill -9 (scripts/cluster-faults.sh)"
+bash scripts/cluster-faults.sh "$bin/parmana"
 echo "== overload: a flood past max_inflight gets fast 503s; every 201 is in the log (scripts/overload-test.sh)"
 # Functional checks only on the debug build; load and latency ratios are benchmarks (BENCHMARKS.md).
 PARMANA_TEST_BIN="$bin/parmana" OVERLOAD_BENCH_CHECKS=0 CAPACITY_SECONDS=5 bash scripts/overload-test.sh 20 16
