@@ -43,5 +43,9 @@ echo "== overload: a flood past max_inflight gets fast 503s; every 201 is in the
 PARMANA_TEST_BIN="$bin/parmana" OVERLOAD_BENCH_CHECKS=0 CAPACITY_SECONDS=5 bash scripts/overload-test.sh 20 16
 echo "== approver console in headless Chromium (scripts/console-test.sh)"
 bash scripts/console-test.sh "$bin"
+echo "== fuzzing: every parser under libFuzzer + ASan, 60 s per target (scripts/fuzz.sh, docs/fuzzing.md)"
+bash scripts/fuzz.sh 60
+echo "== API fuzzing: schemathesis against parmana serve, no 5xx, no response outside the document (scripts/api-fuzz.sh)"
+bash scripts/api-fuzz.sh "$bin"
 echo "== interop (Swift ⇄ Python)"
 bash interop/run.sh "$bin"
