@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Logging
 import ParmanaCore
@@ -21,7 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("init"), help: "Create the workspace first if DIR has none (prints the new API token).") var initialize = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info; $PARMANA_LOG_LEVEL).")
     var logLevel: String?
-    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain to serve HTTPS with (config tls_cert, $PARMANA_TLS_CERT).")
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain to serve HTTPS with, relative to the current directory (config tls_cert, $PARMANA_TLS_CERT: relative to the workspace).")
     var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert (config tls_key, $PARMANA_TLS_KEY).")
     var tlsKey: String?
@@ -46,8 +47,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
             var config = try WorkspaceRuntime.loadConfig(ws)
             if let listen { config.listen = listen }
-            if let tlsCert { config.tlsCert = tlsCert }
-            if let tlsKey { config.tlsKey = tlsKey }
+            // A path on the command line is the shell's: relative to the current directory.
+            // (In config.json and PARMANA_TLS_* it is relative to the workspace.)
+            if let tlsCert { config.tlsCert = ServeCommand.absolute(tlsCert) }
+            if let tlsKey { config.tlsKey = ServeCommand.absolute(tlsKey) }
             let (host, port) = try GovernanceServer.parseListen(config.listen)
             guard (config.tlsCert == nil) == (config.tlsKey == nil) else {
                 throw ParmanaError(.invalidConfig, "give both a TLS certificate and its key (--tls-cert and --tls-key, or tls_cert and tls_key)")
@@ -125,4 +128,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// A path from config: relative to the workspace, or absolute.
     static func path(_ p: String, _ ws: Workspace) -> String { p.hasPrefix("/") ? p : ws.root + "/" + p }
+    static func absolute(_ p: String) -> String {
+        p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p
+    }
 }
