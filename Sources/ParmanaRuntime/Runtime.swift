@@ -191,7 +191,7 @@ public final class Runtime: Sendable {
                                                                                       fingerprint: fingerprint, explain: explain),
                                            executionID: "")
             if let existing = try await stored({ () throws(StoreError) in try await store.idempotency(key) }) {
-                return try await idempotentReplay(existing, request: record, signals: signals, explain: explain)
+                return try await idempotentReplay(existing, request: record, fingerprint: fingerprint, signals: signals, explain: explain)
             }
             guard inFlightKeys.withLock({ $0.insert(key).inserted }) else {
                 throw ParmanaError(.requestInProgress, "a request with Idempotency-Key \(key) is still being decided; retry shortly")
@@ -234,7 +234,7 @@ public final class Runtime: Sendable {
             // The signed attestation is discarded: it never leaves this process.
             throw Runtime.replay(fingerprint, existing)
         case .idempotencyKeyBound(let existing):
-            return try await idempotentReplay(existing, request: idempotency!, signals: signals, explain: explain)
+            return try await idempotentReplay(existing, request: idempotency!, fingerprint: fingerprint, signals: signals, explain: explain)
         case .committed(let seq):
             return DecisionResult(executionID: executionID, state: state, attestation: Envelope(payload: payload.json, signature: signature),
                                   decision: decision, explanation: explanation, seq: seq)
@@ -259,8 +259,17 @@ public final class Runtime: Sendable {
     /// another one), else rebuilt from this log — and, when asked for, the same
     /// explanation (a pure function of the policy and the signals, whose fingerprint
     /// matches). A first request still being decided (anywhere) is `request_in_progress`.
-    func idempotentReplay(_ existing: IdempotencyRecord, request: IdempotencyRecord, signals: JSONValue,
+    func idempotentReplay(_ existing: IdempotencyRecord, request: IdempotencyRecord, fingerprint: String, signals: JSONValue,
                           explain: Bool) async throws(ParmanaError) -> DecisionResult {
+        // The stored key and request hash are state beside the log: never answer a retry
+        // with an attestation of other signals (a store edited behind the runtime).
+        func sameSignals(_ a: AttestationPayload) throws(ParmanaError) {
+            guard a.executionFingerprint == fingerprint else {
+                var e = ParmanaError(.projectionMismatch, "Idempotency-Key \(request.key) is stored for execution \(a.executionID), which decided other signals (fingerprint \(a.executionFingerprint), not \(fingerprint)): the store does not match its log")
+                e.executionID = a.executionID
+                throw e
+            }
+        }
         guard existing.requestHash == request.requestHash else {
             throw ParmanaError(.idempotencyKeyReused, "Idempotency-Key \(request.key) was used for a different request (execution \(existing.executionID))")
         }
@@ -280,6 +289,7 @@ public final class Runtime: Sendable {
             guard a.executionID == existing.executionID else {
                 throw ParmanaError(StoreError.corrupt("the attestation kept for Idempotency-Key \(request.key) is for another execution"))
             }
+            try sameSignals(a)
             var explanation: Explanation?
             if explain {
                 let loaded = try policy(a.policy.policyID, version: a.policy.version)
@@ -291,6 +301,7 @@ public final class Runtime: Sendable {
         }
         let stored = try await execution(existing.executionID)
         let a = stored.attestationPayload
+        try sameSignals(a)
         var explanation: Explanation?
         if explain {
             let loaded = try policy(a.policy.policyID, version: a.policy.version)

@@ -7,7 +7,7 @@ public enum PolicyFiles {
     /// A JSON or YAML document (YAML for `.yaml` / `.yml`).
     public static func readDocument(_ path: String) throws(ParmanaError) -> JSONValue {
         if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
-            return try YAMLConverter.json(from: String(decoding: try FileIO.read(path), as: UTF8.self), maxBytes: FileIO.policyFileMaxBytes)
+            return try YAMLConverter.json(from: try FileIO.read(path), maxBytes: FileIO.policyFileMaxBytes)
         }
         return try FileIO.readJSON(path, maxBytes: FileIO.policyFileMaxBytes)
     }

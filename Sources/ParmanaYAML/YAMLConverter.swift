@@ -23,12 +23,36 @@ import ParmanaCore
 public enum YAMLConverter {
     /// Reads exactly one YAML document.
     public static func json(from text: String, maxBytes: Int = JSONParser.defaultMaxBytes) throws(ParmanaError) -> JSONValue {
-        let bytes = Array(text.utf8)
+        try json(from: Array(text.utf8), maxBytes: maxBytes)
+    }
+
+    /// Reads exactly one YAML document from its bytes, which must be UTF-8: an invalid
+    /// sequence (a stray byte, an overlong form, an encoded surrogate) is `invalid_yaml`
+    /// with its byte offset, as a standard YAML reader refuses it — never replaced by
+    /// U+FFFD, which would make two different files one policy.
+    public static func json(from bytes: [UInt8], maxBytes: Int = JSONParser.defaultMaxBytes) throws(ParmanaError) -> JSONValue {
         guard bytes.count <= maxBytes else {
             throw ParmanaError(.tooLarge, "input is \(bytes.count) bytes; the limit is \(maxBytes)")
         }
+        if let offset = firstInvalidUTF8(bytes) {
+            throw ParmanaError(.invalidYAML, "invalid UTF-8 at byte \(offset): a YAML policy is UTF-8 text")
+        }
         var reader = EventReader(bytes)
         return try reader.document()
+    }
+
+    /// The offset of the first byte that does not start a valid UTF-8 sequence, if any.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): offset += encoded.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
     }
 
     static let coreTag = "tag:yaml.org,2002:"

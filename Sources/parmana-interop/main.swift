@@ -8,9 +8,9 @@ import ParmanaYAML
 
 let args = CommandLine.arguments
 if args.count == 3, args[1] == "yaml" {
-    let text = String(decoding: FileManager.default.contents(atPath: args[2]) ?? Data(), as: UTF8.self)
+    let bytes = [UInt8](FileManager.default.contents(atPath: args[2]) ?? Data())
     do {
-        FileHandle.standardOutput.write(Data(CanonicalJSON.bytes(try YAMLConverter.json(from: text)) + [0x0A]))
+        FileHandle.standardOutput.write(Data(CanonicalJSON.bytes(try YAMLConverter.json(from: bytes)) + [0x0A]))
         exit(0)
     } catch {
         FileHandle.standardOutput.write(Data(CanonicalJSON.bytes(["error": .string(error.code.rawValue)]) + [0x0A]))

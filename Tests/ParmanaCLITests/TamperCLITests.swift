@@ -179,5 +179,10 @@ import Testing
         #expect(try log.w.auditVerify().status == 0)
         let (status, report) = try log.tamper("UPDATE idempotency SET execution_id = \(log.uuid(log.completedID)) WHERE key = 'order-1';")
         #expect(status == 1 && Self.errors(report).contains { $0.code == "projection_mismatch" && $0.id == log.completedID })
+        // A retry is not answered with the other execution's attestation.
+        let retry = try CLI.run(["decide", "--dir", log.w.ws, "--policy-id", "payments.release", "--signals", dir + "/keyed.json",
+                                 "--idempotency-key", "order-1", "--json"])
+        #expect(retry.status != 0 && retry.stdout.contains("projection_mismatch"), "\(retry.stdout)")
+        #expect(!retry.stdout.contains("\"attestation\""))
     }
 }

@@ -73,6 +73,41 @@ import Testing
 
     /// A YAML policy nesting 63 levels validates, signs, adds and loads; 64 and 65 are
     /// `too_deep` at every stage, exactly as their JSON twins.
+    /// The size limit is measured the same way at validate, sign, add and load: a policy
+    /// of exactly the limit passes every stage (its signed payload adds `key_id`), one
+    /// byte more fails at validate and sign.
+    @Test func policySizeLimitHoldsAtEveryStage() throws {
+        let dir = CLI.tempDir()
+        let ws = dir + "/ws"
+        #expect(try CLI.run(["init", "--dir", ws]).status == 0)
+        func document(_ description: String) -> JSONValue {
+            ["type": "parmana.policy/v1", "policy_id": "size.check", "version": "1.0.0", "description": .string(description),
+             "signals": ["amount": ["type": "number", "required": true]],
+             "rules": [["id": "r", "when": ["signal": "amount", "gte": 0], "then": ["action": "approve", "reason": "ok"]]]]
+        }
+        let base = CanonicalJSON.bytes(document("")).count
+        for extra in [0, 1] {
+            let path = dir + "/size-\(extra).json"
+            let text = CanonicalJSON.bytes(document(String(repeating: "x", count: Policy.maxCanonicalBytes - base + extra)))
+            #expect(text.count == Policy.maxCanonicalBytes + extra)
+            try Data(text).write(to: URL(fileURLWithPath: path))
+            let validate = try CLI.run(["policy", "validate", path, "--json"])
+            let sign = try CLI.run(["policy", "sign", path, "--key", ws + "/keys/policy.key", "--out", path + ".signed", "--json"])
+            if extra == 1 {
+                #expect(validate.status != 0 && TrustDefectCLITests.errorCode(validate) == "too_large", "\(validate.stdout)")
+                #expect(sign.status != 0 && TrustDefectCLITests.errorCode(sign) == "too_large", "\(sign.stdout)")
+                continue
+            }
+            #expect(validate.status == 0, "\(validate.stdout)")
+            #expect(sign.status == 0, "\(sign.stdout) \(sign.stderr)")
+            let add = try CLI.run(["policy", "add", path + ".signed", "--dir", ws, "--json"])
+            #expect(add.status == 0, "add: \(add.stdout) \(add.stderr)")
+            try CLI.write(["amount": 5], dir + "/signals.json")
+            let decide = try CLI.run(["decide", "--dir", ws, "--policy-id", "size.check", "--signals", dir + "/signals.json", "--json"])
+            #expect(decide.status == 0, "decide: \(decide.stdout)")
+        }
+    }
+
     @Test func policyLimitsHoldAtEveryStage() throws {
         let dir = CLI.tempDir()
         let ws = dir + "/ws"

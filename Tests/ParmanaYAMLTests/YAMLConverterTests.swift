@@ -38,6 +38,21 @@ import Testing
         do { _ = try YAMLConverter.json(from: yaml); Issue.record("accepted \(yaml)") } catch { #expect(error.code == .invalidYAML) }
     }
 
+    /// Invalid UTF-8 is refused with its offset, never replaced by U+FFFD (which would
+    /// make two different files one policy): a stray byte, an overlong form, an encoded
+    /// surrogate (CESU-8), a truncated sequence.
+    @Test(arguments: [[0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82]] as [[UInt8]])
+    func invalidUTF8IsRefused(_ bad: [UInt8]) {
+        let bytes = Array("note: \"ok".utf8) + bad + Array("\"\n".utf8)
+        do {
+            _ = try YAMLConverter.json(from: bytes)
+            Issue.record("accepted \(bad)")
+        } catch {
+            #expect(error.code == .invalidYAML && error.message.contains("invalid UTF-8 at byte 9"), "\(error.message)")
+        }
+        #expect(throws: ParmanaError.self) { try YAMLConverter.json(from: Array("k\u{FFFD}: 1\n".utf8) + [0x6B] + bad + Array(": 2\n".utf8)) }
+    }
+
     @Test func anchorsAliasesAndMergeKeysAreRefused() {
         for yaml in ["a: &x 1\nb: *x", "base: &b {k: 1}\nother:\n  <<: *b", "a: &x [1]"] {
             do { _ = try YAMLConverter.json(from: yaml); Issue.record("accepted \(yaml)") } catch { #expect(error.code == .invalidYAML) }

@@ -35,7 +35,14 @@ public struct Policy: Sendable {
         guard depth <= Policy.maxDepth else {
             throw ParmanaError(.tooDeep, "the policy nests \(depth) levels; at most \(Policy.maxDepth) are allowed, so that its signed envelope stays within the \(JSONParser.maxDepth)-level limit")
         }
-        let size = CanonicalJSON.bytes(json).count
+        // The document's size, without `key_id`: the same figure at every stage (validate
+        // and sign see the bare document, add and load the signed payload).
+        var bare = json
+        if case .object(var o) = json, o["key_id"] != nil {
+            o["key_id"] = nil
+            bare = .object(o)
+        }
+        let size = CanonicalJSON.bytes(bare).count
         guard size <= Policy.maxCanonicalBytes else {
             throw ParmanaError(.tooLarge, "the policy is \(size) bytes in canonical form; at most \(Policy.maxCanonicalBytes) are allowed, so that its signed envelope stays within the input limit")
         }
