@@ -299,7 +299,8 @@ def override_ok(trust, attestation_env, override):
                     and op["attestation_hash"] == sha256_hex(jcs(attestation_env))
                     and p["decision"]["requires_override"]
                     and op["resolution"] in ("approve", "reject")
-                    and isinstance(op["approver_id"], str) and isinstance(op["reason"], str)
+                    and isinstance(op["approver_id"], str) and op["approver_id"] != ""
+                    and isinstance(op["reason"], str) and op["reason"] != ""
                     and key_trusted(trust, op["key_id"], op["type"], parse_ts(op["resolved_at"]), op["approver_id"])
                     and sig_ok(trust, override))
     except PmError:

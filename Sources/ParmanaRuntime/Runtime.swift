@@ -354,11 +354,12 @@ public final class Runtime: Sendable {
             // The runtime's own clock also decides expiry: a backdated resolved_at cannot
             // slip in after T, and an expiry due is recorded now, not at the next sweep.
             if life.isExpired(at: config.clock.now()) {
-                _ = try await expireDue()
+                _ = try? await expireDue()   // another execution's failure must not hide this refusal
                 throw ParmanaError(.overrideExpired, "execution \(o.executionID) expired unresolved at \(life.requirement?.expiresAt?.description ?? "?")")
             }
             if let e = life.refusal(o) { throw e }
             if let e = o.authorityError(env, trust: config.trust) { throw e }
+            try Runtime.checkResolvedAt(o, issuedAt: view.attestationPayload.issuedAt, now: config.clock.now())
             let next = life.accepting(o, seq: 0)
             let commit = ResolutionCommit(executionID: o.executionID, kind: .override, recordBytes: recordBytes,
                                           basedOnResolutions: life.resolutionSeqs.count, newState: next.state, at: config.clock.now(),
@@ -373,6 +374,23 @@ public final class Runtime: Sendable {
         throw ParmanaError(.storeUnavailable, "execution \(o.executionID) kept changing while the override was recorded; retry")
     }
 
+    /// How far an override's `resolved_at` may lie ahead of the runtime's clock: 5 minutes.
+    public static let overrideClockSkew: Int64 = 300_000
+
+    /// An override's `resolved_at` is when the approver signed: not before the decision
+    /// was issued, and not later than the runtime's clock plus ``overrideClockSkew``
+    /// (docs/approvals.md). The key's validity window (SPEC §7) is judged at
+    /// `resolved_at`, so without these bounds a backdated or postdated override could
+    /// use a key outside its window.
+    static func checkResolvedAt(_ o: OverridePayload, issuedAt: Timestamp, now: Timestamp) throws(ParmanaError) {
+        if o.resolvedAt < issuedAt {
+            throw ParmanaError(.malformedPayload, "the override's resolved_at \(o.resolvedAt) is before the decision was issued (\(issuedAt)): an approver cannot resolve an execution before it exists")
+        }
+        if o.resolvedAt.millisecondsSinceEpoch > now.millisecondsSinceEpoch + overrideClockSkew {
+            throw ParmanaError(.malformedPayload, "the override's resolved_at \(o.resolvedAt) is ahead of this runtime's clock (\(now)) by more than \(overrideClockSkew / 1000) s; check the approver's clock")
+        }
+    }
+
     // MARK: expiry
 
     /// Appends a signed `parmana.expiry/v1` for every pending execution whose
@@ -382,8 +400,15 @@ public final class Runtime: Sendable {
         let now = now ?? config.clock.now()
         let due = try await stored { () throws(StoreError) in try await store.expiring(at: now, limit: 1000) }
         var expired: [String] = []
+        var firstFailure: ParmanaError?
         for id in due {
-            let view = try await execution(id)
+            // One execution the store cannot serve (e.g. projection_mismatch) must not keep
+            // the others from expiring: go on, then report the first failure.
+            let view: ExecutionView
+            do { view = try await execution(id) } catch {
+                if firstFailure == nil { firstFailure = error }
+                continue
+            }
             let life = view.lifecycle
             guard life.isExpired(at: now) else { continue }
             let payload = ExpiryPayload(executionID: id, attestationHash: life.attestationHash, expiredAt: now, keyID: config.signer.keyID)
@@ -394,6 +419,7 @@ public final class Runtime: Sendable {
                                           dropRetainedSignals: config.retainSignals == .pending)
             if case .committed = try await stored({ () throws(StoreError) in try await store.commit(commit) }) { expired.append(id) }
         }
+        if let firstFailure { throw firstFailure }
         return expired
     }
 

@@ -127,6 +127,13 @@ import Testing
         await expectCode(h.fixture.override(of: r.attestation, key: h.fixture.attestationKey), .untrustedKey, "wrong role")
         await expectCode(h.fixture.override(of: r.attestation, approverID: "mallory@example.com"), .untrustedKey, "wrong approver id")
         await expectCode(h.fixture.override(of: r.attestation, resolvedAt: Timestamp("2025-06-01T00:00:00.000Z")!), .untrustedKey, "outside window")
+        // resolved_at before the decision existed, or ahead of the runtime's clock by more
+        // than the allowed skew: refused even with a key valid at that time.
+        let issued = try AttestationPayload(json: r.attestation.payload).issuedAt
+        await expectCode(h.fixture.override(of: r.attestation, resolvedAt: Timestamp(millisecondsSinceEpoch: issued.millisecondsSinceEpoch - 1)),
+                         .malformedPayload, "resolved before issued")
+        let ahead = Timestamp(millisecondsSinceEpoch: h.clock.now().millisecondsSinceEpoch + Runtime.overrideClockSkew + 1)
+        await expectCode(h.fixture.override(of: r.attestation, resolvedAt: ahead), .malformedPayload, "resolved in the future")
         // Invalid signature.
         let good = h.fixture.override(of: r.attestation)
         var sig = good.signature
