@@ -21,6 +21,18 @@ public enum FileIO {
         if !overwrite, exists(path) {
             throw ParmanaError(.io, "\(path) already exists; refusing to overwrite it")
         }
+        // A device or FIFO (`--out /dev/null`, `/dev/stdout`, a pipe) is written into, never
+        // replaced: renaming a file over /dev/null would turn it into a regular file.
+        if isDeviceOrPipe(path) {
+            guard let handle = FileHandle(forWritingAtPath: path) else { throw ParmanaError(.io, "cannot write \(path)") }
+            do {
+                try handle.write(contentsOf: Data(bytes))
+                try handle.close()
+            } catch {
+                throw ParmanaError(.io, "cannot write \(path): \(error)")
+            }
+            return
+        }
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try createDirectory(dir) }
         let tmp = path + ".tmp-\(getpid())"
@@ -33,6 +45,15 @@ public enum FileIO {
             unlink(tmp)
             throw ParmanaError(.io, "cannot write \(path)")
         }
+    }
+
+    /// Whether `path` exists and is neither a regular file nor a directory (a device such
+    /// as /dev/null, a FIFO, a socket): output goes into it and never replaces it.
+    public static func isDeviceOrPipe(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        let kind = info.st_mode & S_IFMT
+        return kind != S_IFREG && kind != S_IFDIR
     }
 
     public static func createDirectory(_ path: String, mode: Int = 0o755) throws(ParmanaError) {

@@ -38,7 +38,12 @@ public final class OutputSink {
 
     public init(_ path: String?) throws(ParmanaError) {
         self.path = path
-        if let path {
+        if let path, FileIO.isDeviceOrPipe(path) {
+            // /dev/null, /dev/stdout, a FIFO: written into, never renamed over.
+            guard let h = FileHandle(forWritingAtPath: path) else { throw ParmanaError(.io, "cannot write \(path)") }
+            handle = h
+            temporary = nil
+        } else if let path {
             let tmp = path + ".tmp-\(getpid())"
             guard FileManager.default.createFile(atPath: tmp, contents: nil, attributes: [.posixPermissions: 0o644]),
                   let h = FileHandle(forWritingAtPath: tmp) else { throw ParmanaError(.io, "cannot write \(path)") }
@@ -65,7 +70,10 @@ public final class OutputSink {
     /// Flushes; a file is synced and renamed into place.
     public func close() throws(ParmanaError) {
         try flush()
-        guard let path, let temporary else { return }
+        guard let path, let temporary else {
+            if path != nil { try? handle.close() }
+            return
+        }
         do {
             try handle.synchronize()
             try handle.close()

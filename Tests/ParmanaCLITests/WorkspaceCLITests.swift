@@ -38,6 +38,32 @@ import Testing
         }
     }
 
+    /// `--out` naming a device or a FIFO writes into it: the atomic rename used for files
+    /// must never replace /dev/null with a regular file (found when `audit export --out
+    /// /dev/null` did, as root).
+    @Test func outputToADeviceOrFIFOWritesIntoIt() throws {
+        let dir = CLI.tempDir()
+        let ws = dir + "/ws"
+        #expect(try CLI.run(["init", "--dir", ws]).status == 0)
+        #expect(try CLI.run(["audit", "export", "--dir", ws, "--out", "/dev/null"]).status == 0)
+        var info = stat()
+        #expect(stat("/dev/null", &info) == 0 && (info.st_mode & S_IFMT) == S_IFCHR, "/dev/null is still a character device")
+        // A FIFO: a reader collects what the export writes into it.
+        let fifo = dir + "/pipe"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/cat")
+        reader.arguments = [fifo]
+        let out = Pipe()
+        reader.standardOutput = out
+        try reader.run()
+        #expect(try CLI.run(["audit", "export", "--dir", ws, "--out", fifo]).status == 0)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        reader.waitUntilExit()
+        #expect(text.split(separator: "\n").count >= 4, "\(text)")
+        #expect(stat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO)
+    }
+
     @Test func initIsCompleteAndRefusesToOverwrite() throws {
         let w = try WS()
         for f in ["config.json", "trust.json", "keys/attestation.key", "keys/policy.key", "keys/approver-demo.key", "tokens/admin.token",
