@@ -88,6 +88,10 @@ struct ServeCommand: AsyncParsableCommand {
             let reload = ReloadService(logger: logger) {
                 let fresh = try WorkspaceRuntime.loadConfig(ws)
                 let tokens = try fresh.tokens.map { t throws(ParmanaError) in try APIToken(name: t.name, sha256Hex: t.sha256, roles: t.roles) }
+                // What start-up refuses, a reload refuses too (the previous tokens stay).
+                guard !tokens.isEmpty else {
+                    throw ParmanaError(.invalidConfig, "no API tokens in \(ws.config): the server would refuse every request")
+                }
                 api.reload(tokens: tokens)
                 return "\(tokens.count) API tokens: \(tokens.map(\.name).joined(separator: ", "))"
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ParmanaCore
 import ParmanaHTTP
 import ParmanaRuntime
@@ -20,11 +21,40 @@ struct TokenCommand: AsyncParsableCommand {
         for r in roles where APIRole(rawValue: r) == nil {
             throw ParmanaError(.invalidRequest, "unknown role '\(r)'; use decide, read, override or admin")
         }
-        return roles
+        var unique: [String] = []
+        for r in roles where !unique.contains(r) { unique.append(r) }
+        return unique
     }
 
     static func write(_ config: WorkspaceConfig, _ ws: Workspace) throws(ParmanaError) {
         try FileIO.write(PrettyJSON.bytes(config.json), to: ws.config, mode: 0o600)
+    }
+
+    /// Reads config.json, lets `change` edit it and writes it back, holding an exclusive
+    /// lock (flock(2) on DIR/.config.lock) throughout: two `token` commands at once never
+    /// lose each other's edit (a revoke that reported success must have happened).
+    static func editing<T>(_ ws: Workspace, _ change: (inout WorkspaceConfig) throws(ParmanaError) -> T) throws(ParmanaError) -> T {
+        let lockPath = ws.root + "/.config.lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ParmanaError(.io, "cannot open \(lockPath) to lock the workspace's config") }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX) == 0 else { throw ParmanaError(.io, "cannot lock \(lockPath)") }
+        defer { _ = flock(fd, LOCK_UN) }
+        var config = try stored(ws)
+        let result = try change(&config)
+        try write(config, ws)
+        return result
+    }
+
+    /// A token name: 1–128 characters from letters, digits and `.` `_` `-` `@` — it is
+    /// printed in `token list` columns and in log lines, so no spaces or control characters.
+    static func checkName(_ name: String) throws(ParmanaError) {
+        let allowed = name.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E || c == 0x5F || c == 0x2D || c == 0x40
+        }
+        guard !name.isEmpty, name.utf8.count <= 128, allowed else {
+            throw ParmanaError(.invalidRequest, "--name must be 1 to 128 characters from letters, digits, '.', '_', '-' and '@'")
+        }
     }
 
     /// config.json as stored (without environment overrides, which must not be written back).
@@ -43,19 +73,19 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             try await guardedAsync(json: common.json) {
                 let ws = workspace.path
-                var config = try TokenCommand.stored(ws)
                 let roles = try TokenCommand.roles(self.roles)
-                guard !name.isEmpty, name.utf8.count <= 128 else { throw ParmanaError(.invalidRequest, "--name must be 1 to 128 characters") }
-                guard !config.tokens.contains(where: { $0.name == name }) else {
-                    throw ParmanaError(.invalidRequest, "a token named '\(name)' exists; revoke it first or choose another name")
-                }
+                try TokenCommand.checkName(name)
                 var bytes = [UInt8](repeating: 0, count: 32)
                 var rng = SystemRandomNumberGenerator()
                 for i in bytes.indices { bytes[i] = rng.next() }
                 let token = "pmn_" + Hex.encode(bytes)
                 let now = SystemClock().now()
-                config.tokens.append(.init(name: name, sha256: Hashing.sha256Hex(Array(token.utf8)), roles: roles, createdAt: now))
-                try TokenCommand.write(config, ws)
+                try TokenCommand.editing(ws) { (config) throws(ParmanaError) in
+                    guard !config.tokens.contains(where: { $0.name == name }) else {
+                        throw ParmanaError(.invalidRequest, "a token named '\(name)' exists; revoke it first or choose another name")
+                    }
+                    config.tokens.append(.init(name: name, sha256: Hashing.sha256Hex(Array(token.utf8)), roles: roles, createdAt: now))
+                }
                 if common.json {
                     printJSON(["name": .string(name), "roles": .array(roles.map(JSONValue.string)), "created_at": .string(now.description),
                                "token": .string(token)])
@@ -98,15 +128,15 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             try await guardedAsync(json: common.json) {
                 let ws = workspace.path
-                var config = try TokenCommand.stored(ws)
-                guard config.tokens.contains(where: { $0.name == name }) else {
-                    throw ParmanaError(.notFound, "no token named '\(name)' (see 'parmana token list')")
+                try TokenCommand.editing(ws) { (config) throws(ParmanaError) in
+                    guard config.tokens.contains(where: { $0.name == name }) else {
+                        throw ParmanaError(.notFound, "no token named '\(name)' (see 'parmana token list')")
+                    }
+                    config.tokens.removeAll { $0.name == name }
+                    guard !config.tokens.isEmpty else {
+                        throw ParmanaError(.invalidRequest, "'\(name)' is the last token: the server could not be used; add another first")
+                    }
                 }
-                config.tokens.removeAll { $0.name == name }
-                guard !config.tokens.isEmpty else {
-                    throw ParmanaError(.invalidRequest, "'\(name)' is the last token: the server could not be used; add another first")
-                }
-                try TokenCommand.write(config, ws)
                 if common.json {
                     printJSON(["revoked": .string(name)])
                 } else {

@@ -177,6 +177,23 @@ import Testing
         #expect(wrongKey.status == 2 && wrongKey.stdout.contains("invalid_config"), "\(wrongKey.stdout)")
     }
 
+    /// Concurrent `token` commands never lose an edit (config.json is edited under a
+    /// lock), and a name cannot carry control characters into `token list` or the logs.
+    @Test func concurrentTokenEditsAreAllKept() throws {
+        let dir = CLI.tempDir()
+        let ws = dir + "/ws"
+        #expect(try CLI.run(["init", "--dir", ws]).status == 0)
+        let script = "for i in $(seq 1 12); do \"$0\" token add --dir \"$1\" --name par$i --roles read > /dev/null 2>&1 & done; wait"
+        _ = try Self.sh(["bash", "-c", script, CLI.binary, ws], cwd: dir)
+        let list = try CLI.run(["token", "list", "--dir", ws, "--json"])
+        let names = try JSONParser().parse(list.stdout)["tokens"]!.arrayValue!.compactMap { $0["name"]?.stringValue }
+        #expect(Set(names) == Set(["admin"] + (1...12).map { "par\($0)" }), "\(names)")
+        for bad in ["a\nb", "a\tb", "a b", "", String(repeating: "x", count: 129)] {
+            let r = try CLI.run(["token", "add", "--dir", ws, "--name", bad, "--roles", "read", "--json"])
+            #expect(r.status != 0 && r.stdout.contains("invalid_request"), "\(bad.debugDescription)")
+        }
+    }
+
     @Test func tokensAreAddedListedAndRevokedOnALiveServer() throws {
         let dir = CLI.tempDir()
         let ws = dir + "/ws"
