@@ -5,7 +5,9 @@
 #   init → two approvers (alice, bob) → a dual-control policy (2 approvals) →
 #   decisions: one needing 2 approvals, one needing 1, one "urgent" that expires after
 #   60 s → the server's clock (injected: serve --test-clock) moves 2 minutes on and the
-#   expiry sweeper expires the urgent one → the browser approves with key A (1 of 2),
+#   expiry sweeper expires the urgent one → through a tampering proxy, the browser
+#   refuses to sign over altered signals, attestation signature, top-level decision or
+#   inclusion proof → the browser approves with key A (1 of 2),
 #   then key B (approved), rejects the other, shows the expired one, verifies an
 #   inclusion proof and runs the RFC 8785 vectors in the page → `parmana verify` with
 #   both overrides says authorized.

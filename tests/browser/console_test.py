@@ -2,10 +2,13 @@
 """Browser test of the approver console (SPEC §19.5) in headless Chromium.
 
 Drives the console at BASE/console the way an approver would: enters the API token,
-reads the pending queue, opens an execution that needs two approvals, loads approver
-key A, approves (→ "1 of 2", still pending), switches to key B, approves (→ approved),
-rejects another execution, opens an expired one, checks that the inclusion proof is
-verified in the page, and runs selftest.html. Saves a screenshot of each page.
+reads the pending queue, opens an execution that needs two approvals, checks that the
+page refuses to sign over tampered data (served by a tampering proxy in front of the
+server: signals, attestation signature, top-level decision, inclusion proof, missing
+signals), loads approver key A, approves (→ "1 of 2", still pending), switches to key B,
+approves (→ approved), rejects another execution, opens an expired one, checks that the
+inclusion proof is verified in the page, and runs selftest.html. Saves a screenshot of
+each page.
 
 Preconditions on the server (the test reads them through the API, it does not create them):
   - exactly 2 executions in state pending_override: one whose quorum needs 2 approvals
@@ -31,12 +34,18 @@ Exit status 0 only when every check passed.
 """
 
 import argparse
+import base64
+import http.client
+import http.server
 import json
 import os
+import ssl
 import sys
+import threading
 import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from selenium import webdriver
@@ -54,6 +63,114 @@ CSP_DIRECTIVES = ["default-src 'none'", "script-src 'self'", "style-src 'self'",
 
 class CheckFailed(Exception):
     pass
+
+
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+              "transfer-encoding", "upgrade", "content-length", "host", "accept-encoding", "date", "server"}
+
+
+class TamperProxy:
+    """A reverse proxy on 127.0.0.1 in front of the server, serving what a compromised
+    server or a man in the middle could: it forwards every request and, for the
+    execution `target`, alters the answer as `mode` says. The console is loaded through
+    it (its own origin), so the page sees the tampered data exactly as it would from a
+    server, over the same fetch calls, CSP and all.
+
+    modes: None (forward as is), "slow-proof" (the inclusion proof answered `delay`
+    seconds late), "signals" (a signal's value changed), "signature" (the attestation's
+    signature altered), "decision" (the top-level decision and quorum say one approval
+    of a low-risk decision, in the execution and in the queue), "proof" (the proof's
+    entry names another record hash), "no-signals" (signals and explanation withheld).
+    """
+
+    def __init__(self, upstream):
+        u = urllib.parse.urlsplit(upstream)
+        self.scheme, self.host, self.port = u.scheme, u.hostname, u.port or (443 if u.scheme == "https" else 80)
+        self.mode = None
+        self.target = None
+        self.delay = 5.0
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+                if proxy.scheme == "https":
+                    conn = http.client.HTTPSConnection(proxy.host, proxy.port, timeout=30, context=ssl._create_unverified_context())
+                else:
+                    conn = http.client.HTTPConnection(proxy.host, proxy.port, timeout=30)
+                try:
+                    conn.request(self.command, self.path, body=body, headers=headers)
+                    r = conn.getresponse()
+                    data = proxy.tamper(self.command, self.path, r.status, r.read())
+                    self.send_response(r.status)
+                    for k, v in r.getheaders():
+                        if k.lower() not in HOP_BY_HOP:
+                            self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(data)
+                finally:
+                    conn.close()
+
+            do_GET = do_POST = do_HEAD = do_DELETE = do_PUT = forward
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def tamper(self, method, path, status, data):
+        mode = self.mode
+        if not mode or method != "GET" or status != 200:
+            return data
+        route = urllib.parse.urlsplit(path).path
+        if route == "/v1/audit/proofs/inclusion":
+            if mode == "slow-proof":
+                time.sleep(self.delay)
+            elif mode == "proof":
+                proof = json.loads(data)
+                h = proof["entry"]["record_hash"]
+                proof["entry"]["record_hash"] = h[:-1] + ("0" if h[-1] != "0" else "1")
+                return json.dumps(proof).encode()
+            return data
+        if route == f"/v1/executions/{self.target}":
+            return json.dumps(self.tamper_execution(json.loads(data))).encode()
+        if route == "/v1/executions" and mode == "decision":
+            page = json.loads(data)
+            page["executions"] = [self.tamper_execution(e) if e.get("execution_id") == self.target else e
+                                  for e in page.get("executions", [])]
+            return json.dumps(page).encode()
+        return data
+
+    def tamper_execution(self, ex):
+        mode = self.mode
+        if mode == "signals":
+            signals = dict(ex["signals"])
+            signals["amount"] = signals["amount"] * 10 if isinstance(signals.get("amount"), (int, float)) else 1
+            ex["signals"] = signals
+        elif mode == "signature":
+            sig = bytearray(base64.b64decode(ex["attestation"]["signature"]))
+            sig[0] ^= 0x01
+            ex["attestation"]["signature"] = base64.b64encode(bytes(sig)).decode()
+        elif mode == "decision":
+            ex["decision"] = dict(ex["decision"], reason="low_risk", override={"approvals": 1, "expires_at": None})
+            ex["quorum"] = dict(ex.get("quorum") or {}, required=1, expires_at=None)
+        elif mode == "no-signals":
+            ex["signals"] = None
+            ex["explanation"] = None
+        return ex
 
 
 class Run:
@@ -364,15 +481,51 @@ class Run:
         self.check(self.el("key-file").get_attribute("value") == "", "the file input is cleared after import")
         self.ok(f"key loaded: {approver}", self.text("key-status").splitlines()[0])
 
-    def resolve(self, resolution, reason):
-        """Fills the form, reviews (resolved_at shown before signing), signs and submits."""
-        d = self.driver
+    def review(self, resolution, reason):
+        """Fills the form and opens the review panel (nothing is signed)."""
         self.el(f"resolution-{resolution}").click()
         box = self.el("reason")
         box.clear()
         box.send_keys(reason)
         self.el("review-button").click()
         self.wait(lambda d: self.el("review-panel").is_displayed(), "the review panel")
+
+    def gate(self):
+        """The review panel's signing gate: (status, sign button enabled, explanation)."""
+        return self.driver.execute_script(
+            "const g = document.getElementById('sign-gate'), b = document.getElementById('sign-button');"
+            "return [g ? g.dataset.status : null, b ? !b.disabled : null, g ? g.innerText.trim() : ''];")
+
+    def gate_check(self, name):
+        return self.driver.execute_script(
+            "const li = document.querySelector(`#review-checks li[data-check='${arguments[0]}']`);"
+            "return li ? [li.dataset.status, li.innerText.trim()] : [null, ''];", name)
+
+    def wait_signable(self):
+        """Waits until every check in the page passed and the sign button is enabled;
+        drives the proof's retry (wait_proof) while the entry is not yet checkpointed."""
+        deadline = time.time() + self.args.proof_timeout + self.args.timeout
+        while True:
+            status, enabled, text = self.gate()
+            if status == "ok" and enabled:
+                return text
+            if status == "blocked":
+                raise CheckFailed(f"signing blocked on genuine data: {text}")
+            if self.attr("proof-status", "data-status") == "not_yet_checkpointed":
+                self.wait_proof()
+            if time.time() > deadline:
+                raise CheckFailed(f"the sign button stayed disabled: {status}: {text}")
+            time.sleep(0.1)
+
+    def resolve(self, resolution, reason):
+        """Fills the form, reviews (resolved_at shown before signing), signs and submits."""
+        self.review(resolution, reason)
+        status, enabled, _ = self.gate()
+        if status != "ok":
+            self.check(not enabled, "the sign button is disabled while the checks in the page run", f"gate {status}")
+        text = self.wait_signable()
+        self.check(all(self.gate_check(n)[0] == "pass" for n in ("signals", "attestation", "consistency", "proof")),
+                   "genuine data: every check passed, the sign button is enabled", text)
         resolved_at = self.text("review-resolved_at")
         status, body, _ = self.api("GET", f"/v1/executions/{self.current}")
         server_time = body.get("server_time") if body else None
@@ -389,6 +542,121 @@ class Run:
             raise CheckFailed(f"override refused: {self.text('messages')}")
         self.ok(f"{resolution} signed in the page and accepted", self.text("status"))
 
+    def blocked(self, check, label, what):
+        """The review panel refuses to sign: gate blocked, button disabled, the failed check
+        labelled in the explanation and in the list, and the page's banner says so."""
+        self.wait(lambda d: self.gate()[0] == "blocked", f"the signing gate to block ({what})")
+        status, enabled, text = self.gate()
+        self.check(not enabled and self.attr("sign-button", "disabled") is not None,
+                   f"{what}: sign button disabled", f"gate {status}")
+        self.check(text.startswith("Signing blocked") and label in text,
+                   f"{what}: the explanation names the failed check", text[:220])
+        self.check(self.attr("sign-button", "aria-describedby") == "sign-gate",
+                   f"{what}: the sign button is described by the explanation")
+        st, _ = self.gate_check(check)
+        self.check(st == "fail", f"{what}: check '{check}' listed as failed at review", st or "none")
+        self.check(self.attr("check-banner", "data-status") == "fail" and "Checks in this page failed" in self.text("check-banner"),
+                   f"{what}: the page shows that its checks failed", self.text("check-banner")[:160])
+
+    def tampered(self):
+        """Through a tampering proxy: the page never lets the approver sign over data it
+        could not verify, and shows the attested decision, not the server's copy."""
+        ex = self.double
+        xid = ex["execution_id"]
+        proxy = self.proxy
+        proxy.target = xid
+        d = self.driver
+        attested = ex["attestation"]["payload"]["decision"]
+
+        # Control: the same execution through the proxy, untampered, with the proof
+        # answered late: the button waits for the checks, then lets the approver sign.
+        proxy.mode = "slow-proof"
+        d.get(proxy.base + f"/console/#/executions/{xid}")
+        self.enter_token_if_needed()
+        self.wait_execution(xid, "pending_override")
+        self.load_key(self.args.key_a, self.key_a["approver_id"])
+        self.review("approve", "tamper test: genuine data (not signed)")
+        status, enabled, text = self.gate()
+        self.check(status == "checking" and not enabled, "checks still running: sign button disabled", text[:160])
+        self.wait(lambda d: self.gate()[0] == "ok", "the checks to pass", timeout=self.args.timeout + proxy.delay)
+        status, enabled, text = self.gate()
+        self.check(enabled, "checks finished and passed: sign button enabled", text[:120])
+        self.el("review-cancel").click()
+
+        cases = [
+            ("signals", "signals", "Signals match the attested execution_fingerprint", "tampered signals"),
+            ("signature", "attestation", "Attestation hash and signature verify", "tampered attestation signature"),
+            ("decision", "consistency", "The server's fields agree with the signed attestation", "top-level decision differs from the attestation"),
+            ("proof", "proof", "Audit inclusion proof verifies", "tampered inclusion proof"),
+        ]
+        for mode, check, label, what in cases:
+            proxy.mode = mode
+            self.el("exec-refresh").click()
+            self.wait_execution(xid, "pending_override")
+            self.review("approve", f"tamper test: {mode} (must not be signed)")
+            self.blocked(check, label, what)
+            if mode == "signals":
+                self.check(self.attr("fingerprint-check", "data-status") == "fail", "tampered signals: fingerprint check fails",
+                           self.text("fingerprint-check")[:120])
+            if mode == "signature":
+                self.check("signature does not verify" in self.gate_check("attestation")[1],
+                           "tampered signature: 'the signature does not verify'", self.gate_check("attestation")[1][:160])
+            if mode == "decision":
+                self.check(self.text("decision-reason") == attested["reason"],
+                           "the decision shown is the attested one, not the server's top-level copy",
+                           f"shown {self.text('decision-reason')}, attested {attested['reason']}, server said low_risk")
+                self.check(self.text("quorum-progress") == "0 of 2 approvals",
+                           "approvals needed come from the attestation (2), not the server's quorum (1)", self.text("quorum-progress"))
+                self.check("decision" in self.gate_check("consistency")[1] and "low_risk" in self.gate_check("consistency")[1],
+                           "the disagreement is named", self.gate_check("consistency")[1][:200])
+            self.shot(f"t-{mode}")
+            self.el("review-cancel").click()
+
+        # The queue flags the row whose top-level fields disagree with its attestation.
+        proxy.mode = "decision"
+        d.find_element(By.CSS_SELECTOR, ".site-header a[href='#/queue']").click()
+        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"#queue-table tr[data-execution-id='{xid}']"), "the queue")
+        row = d.find_element(By.CSS_SELECTOR, f"#queue-table tr[data-execution-id='{xid}']")
+        other = d.find_element(By.CSS_SELECTOR, f"#queue-table tr[data-execution-id='{self.single['execution_id']}']")
+        self.check(row.find_elements(By.CSS_SELECTOR, "[data-problem=consistency]") and "0 of 2 approvals" in row.text
+                   and attested["reason"] in row.text and "low_risk" not in row.text,
+                   "queue: attested decision and quorum shown, the disagreeing row flagged", row.text.replace("\n", " | "))
+        self.check(not other.find_elements(By.CSS_SELECTOR, "[data-problem]"), "queue: the genuine row is not flagged")
+
+        # Signals withheld: a prominent warning, and approving needs an explicit acknowledgement.
+        proxy.mode = "no-signals"
+        d.find_element(By.CSS_SELECTOR, f"#queue-table tr[data-execution-id='{xid}'] a").click()
+        self.wait_execution(xid, "pending_override")
+        self.check("not available" in self.text("signals-missing"), "missing signals: a warning in the signals section",
+                   self.text("signals-missing")[:120])
+        self.wait(lambda d: self.attr("check-banner", "data-status") == "warn", "the missing-signals banner")
+        self.review("approve", "tamper test: no signals (not signed)")
+        self.wait(lambda d: self.gate()[0] in ("ack", "blocked"), "the signing gate")
+        status, enabled, text = self.gate()
+        self.check(status == "ack" and not enabled, "missing signals: sign button disabled until acknowledged", text[:160])
+        label = d.find_elements(By.CSS_SELECTOR, "label[for=ack-no-signals]")
+        self.check(bool(label) and label[0].text.strip() == "I approve without seeing the signals",
+                   "the acknowledgement is a labelled checkbox", label[0].text if label else "none")
+        self.el("ack-no-signals").send_keys(Keys.SPACE)  # keyboard
+        self.wait(lambda d: self.gate()[0] == "ok", "the gate after the acknowledgement")
+        self.check(self.gate()[1], "acknowledged: sign button enabled", self.gate()[2][:120])
+        self.el("ack-no-signals").send_keys(Keys.SPACE)
+        self.wait(lambda d: self.gate()[0] == "ack" and not self.gate()[1], "the gate after withdrawing the acknowledgement")
+        self.ok("acknowledgement withdrawn: sign button disabled again")
+        self.shot("t-no-signals")
+        self.el("review-cancel").click()
+        self.review("reject", "tamper test: no signals, reject (not signed)")
+        self.wait(lambda d: self.gate()[0] in ("ok", "blocked", "ack"), "the signing gate for a rejection")
+        self.check(self.gate()[0] == "ok" and self.gate()[1] and not d.find_elements(By.ID, "ack-no-signals"),
+                   "missing signals: a rejection needs no acknowledgement", self.gate()[2][:120])
+        self.el("review-cancel").click()
+
+        # Back to the server itself, untampered (a new page: token and key are entered again).
+        proxy.mode = None
+        d.get(self.base + f"/console/#/executions/{xid}")
+        self.enter_token_if_needed()
+        self.wait_execution(xid, "pending_override")
+
     def approvals(self):
         ex = self.double
         self.current = ex["execution_id"]
@@ -404,6 +672,7 @@ class Run:
         self.el("reason").send_keys("approving twice (console test)")
         self.el("review-button").click()
         self.wait(lambda d: self.el("review-panel").is_displayed(), "the review panel")
+        self.wait_signable()
         self.el("sign-button").click()
         self.wait(lambda d: "override_already_resolved" in self.text("messages"), "the override_already_resolved error")
         self.ok("a second approval by the same approver is refused, code shown", self.text("messages").splitlines()[0])
@@ -467,7 +736,7 @@ class Run:
         cookies = [r["url"] for r in reqs if "cookie" in r["headers"]]
         self.check(not cookies and self.driver.get_cookies() == [], "no cookies")
         overrides = [r for r in reqs if r["method"] == "POST" and r["url"].endswith("/override")]
-        self.check(len(overrides) == 4, "4 override envelopes posted (one refused)", str(len(overrides)))
+        self.check(len(overrides) == 4, "4 override envelopes posted (one refused; none over tampered data)", str(len(overrides)))
         storage = self.driver.execute_script("return JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
         self.check(not any(s in storage for s in self.secrets), "no private key in web storage")
 
@@ -487,13 +756,15 @@ class Run:
         except (CheckFailed, OSError, KeyError, ValueError) as e:
             self.fail("preconditions", str(e))
             return self.finish()
+        self.proxy = TamperProxy(self.base)
         try:
             self.start_browser()
         except WebDriverException as e:
             self.fail("start headless Chromium", str(e).splitlines()[0])
             return self.finish()
         try:
-            for step in (self.open_console, self.queue, self.execution_page, self.approvals, self.rejection, self.expired, self.privacy):
+            for step in (self.open_console, self.queue, self.execution_page, self.tampered, self.approvals, self.rejection,
+                         self.expired, self.privacy):
                 step()
         except (CheckFailed, WebDriverException, KeyError) as e:
             self.fail("console flow", str(e).splitlines()[0] if str(e) else repr(e))
@@ -520,6 +791,8 @@ class Run:
     def finish(self):
         if self.driver:
             self.driver.quit()
+        if getattr(self, "proxy", None):
+            self.proxy.stop()
         print(f"{self.passed} passed, {self.failed} failed", flush=True)
         return 0 if self.failed == 0 and self.passed > 0 else 1
 

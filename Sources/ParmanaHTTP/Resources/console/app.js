@@ -28,10 +28,142 @@ const state = {
   trust: null,
   key: null, // {cryptoKey, keyId, approverId, publicKey, fileName}
   execution: null, // the execution on screen
-  review: null, // the override payload shown for review, not yet signed
+  review: null, // {payload, executionId, acknowledged, signing}: shown for review, not yet signed
+  gate: null, // the checks done in the page on the execution on screen, which signing waits for
   renderToken: 0, // bumps on each navigation; stale async work checks it
   cryptoProblem: null, // why this browser cannot sign, if it cannot
 };
+
+// ---- the checks signing waits for ------------------------------------------------
+// Nothing is signed over an execution the page could not verify: the signals must hash
+// to the attested fingerprint (or, when the server did not return them, the approver
+// must say they approve without seeing them), the attestation's hash and signature must
+// verify against the trust store, the server's unsigned fields must agree with the
+// signed attestation, and the audit inclusion proof must verify. Until every check has
+// finished the sign button stays disabled; when one fails it stays disabled and says which.
+
+const GATE_CHECKS = [
+  ["signals", "Signals match the attested execution_fingerprint"],
+  ["attestation", "Attestation hash and signature verify"],
+  ["consistency", "The server's fields agree with the signed attestation"],
+  ["proof", "Audit inclusion proof verifies"],
+];
+const GATE_LABELS = Object.fromEntries(GATE_CHECKS);
+
+/** status: checking | waiting | pass | fail | unverified (could not be checked) | missing (signals only). */
+function newGate(token, ex) {
+  const checking = { status: "checking", text: "checking…" };
+  const signals = ex.signals === null || ex.signals === undefined
+    ? { status: "missing", text: "the server did not return the signals: they cannot be shown or checked" }
+    : checking;
+  const problems = consistencyProblems(ex);
+  const consistency = problems.length
+    ? { status: "fail", text: problems.join("; ") }
+    : { status: "pass", text: "decision, policy, quorum requirement, issued_at and fingerprint are the attested ones" };
+  return { token, checks: { signals, attestation: checking, consistency, proof: checking } };
+}
+
+function setCheck(token, name, status, text) {
+  const g = state.gate;
+  if (!g || g.token !== token || token !== state.renderToken) return;
+  g.checks[name] = { status, text };
+  updateGate();
+}
+
+/**
+ * Whether `resolution` may be signed now: {ok, status: ok | blocked | checking | ack, text}.
+ * blocked: a check failed or could not be done; checking: a check has not finished;
+ * ack: approving without the signals needs the approver's explicit acknowledgement.
+ */
+function gateOf(resolution, acknowledged) {
+  const g = state.gate;
+  if (!g || g.token !== state.renderToken) {
+    return { ok: false, status: "checking", text: "Signing waits for the checks in this page to start." };
+  }
+  const entries = GATE_CHECKS.map(([name]) => [name, g.checks[name]]);
+  const bad = entries.filter(([, c]) => c.status === "fail" || c.status === "unverified");
+  if (bad.length) {
+    return {
+      ok: false, status: "blocked", failed: bad.map(([n]) => n),
+      text: `${bad.map(([n, c]) => `${GATE_LABELS[n]}: ${c.status === "fail" ? "FAILED" : "NOT VERIFIED"} (${c.text})`).join("; ")}. Do not sign for this execution; report it to your operator.`,
+    };
+  }
+  const running = entries.filter(([, c]) => c.status === "checking" || c.status === "waiting");
+  if (running.length) {
+    return {
+      ok: false, status: "checking",
+      text: `${running.map(([n, c]) => `${GATE_LABELS[n]} (${c.text})`).join("; ")}.`,
+    };
+  }
+  if (g.checks.signals.status === "missing" && resolution === "approve" && !acknowledged) {
+    return {
+      ok: false, status: "ack",
+      text: "the signals are not available: tick “I approve without seeing the signals” above to sign this approval.",
+    };
+  }
+  return {
+    ok: true, status: "ok",
+    text: g.checks.signals.status === "missing"
+      ? "The attestation, the server's fields and the inclusion proof verified in this page; the signals were not available."
+      : "Every check in this page passed.",
+  };
+}
+
+const GATE_TITLES = {
+  ok: "Ready to sign:",
+  blocked: "Signing blocked — a check in this page failed:",
+  checking: "Signing waits until the checks in this page finish:",
+  ack: "Acknowledgement needed:",
+};
+
+function gateVerdictOk(status) {
+  return status === "pass" ? true : status === "fail" || status === "unverified" ? false : null;
+}
+
+function gateList(id) {
+  const g = state.gate;
+  return h("ul", { class: "checks gate-checks", id },
+    GATE_CHECKS.map(([name, label]) => {
+      const c = g?.checks?.[name] ?? { status: "checking", text: "checking…" };
+      const word = { pass: "passed", fail: "FAILED", unverified: "not verified", missing: "not available", waiting: "waiting", checking: "checking" }[c.status] ?? c.status;
+      return h("li", { dataset: { check: name, status: c.status } }, verdict(gateVerdictOk(c.status), `${label}: ${word} — ${c.text}`));
+    }));
+}
+
+/** Redraws what depends on the checks: the banner, and the review panel's list and sign button. */
+function updateGate() {
+  const banner = byId("check-banner");
+  const g = state.gate;
+  if (banner && g) {
+    const bad = GATE_CHECKS.filter(([n]) => ["fail", "unverified"].includes(g.checks[n].status));
+    clear(banner);
+    if (bad.length) {
+      banner.dataset.status = "fail";
+      banner.hidden = false;
+      banner.append(
+        h("p", {}, h("strong", {}, "Checks in this page failed: "), bad.map(([, label]) => label).join("; "), "."),
+        h("p", {}, "Do not approve this execution: signing is blocked. The details are listed below."));
+    } else if (g.checks.signals.status === "missing") {
+      banner.dataset.status = "warn";
+      banner.hidden = false;
+      banner.append(h("p", {}, h("strong", {}, "The signals of this execution are not available: "),
+        "this page cannot show you what was decided on, nor check it against the attested fingerprint."));
+    } else {
+      banner.dataset.status = "ok";
+      banner.hidden = true;
+    }
+  }
+  const review = state.review;
+  const list = byId("review-checks");
+  if (list) list.replaceWith(gateList("review-checks"));
+  const sign = byId("sign-button");
+  const why = byId("sign-gate");
+  if (!review || !sign || !why) return;
+  const gate = gateOf(review.payload.resolution, review.acknowledged);
+  why.dataset.status = gate.status;
+  clear(why).append(h("strong", {}, GATE_TITLES[gate.status] ?? ""), " ", gate.text);
+  if (!review.signing) sign.disabled = !gate.ok;
+}
 
 // ---- messages --------------------------------------------------------------------
 
@@ -153,44 +285,133 @@ function serverClockText() {
 }
 
 // ---- helpers over an execution -----------------------------------------------------
+// What the page shows as the decision, the policy and the approval rule comes from the
+// signed attestation payload, never from the server's unsigned top-level copies: those
+// are only compared with it (consistencyProblems), and a disagreement blocks signing.
 
 function attestationPayload(ex) {
-  return ex?.attestation?.payload ?? {};
+  const p = ex?.attestation?.payload;
+  return p && typeof p === "object" && !Array.isArray(p) ? p : {};
 }
 
+function isObject(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** The attested decision (attestation.payload.decision). */
 function decisionOf(ex) {
-  return ex.decision ?? attestationPayload(ex).decision ?? {};
+  const d = attestationPayload(ex).decision;
+  return isObject(d) ? d : {};
 }
 
+/** The attested policy {policy_id, version, hash} (attestation.payload.policy). */
 function policyOf(ex) {
-  return ex.policy ?? attestationPayload(ex).policy ?? {};
+  const p = attestationPayload(ex).policy;
+  return isObject(p) ? p : {};
 }
 
 function issuedAtOf(ex) {
-  return ex.issued_at ?? attestationPayload(ex).issued_at ?? null;
+  return attestationPayload(ex).issued_at ?? null;
 }
 
-/** {approvals, required, approvers, expiresAt} or null when no approval is needed. */
-function quorumOf(ex) {
-  const q = ex.quorum;
+/**
+ * The approvers whose `approve` overrides of this attestation are in the execution's
+ * override records, once each, in order. With `verified` (index → true when the page
+ * verified that override's signature), only the verified ones count.
+ */
+function approversOf(ex, verified = null) {
+  const overrides = Array.isArray(ex.overrides) ? ex.overrides : [];
+  const approvers = [];
+  overrides.forEach((o, i) => {
+    const p = o?.payload;
+    if (!isObject(p) || p.resolution !== "approve" || p.attestation_hash !== ex.attestation_hash) return;
+    if (verified && verified[i] !== true) return;
+    if (typeof p.approver_id === "string" && !approvers.includes(p.approver_id)) approvers.push(p.approver_id);
+  });
+  return approvers;
+}
+
+/**
+ * {approvals, required, approvers, expiresAt, reported, verified}, or null when the
+ * attested decision needs no approval. `required` and `expiresAt` come from the attested
+ * decision (v2: decision.override; v1: one approval, no expiry); the approvals so far are
+ * not in the attestation: they are counted from the override records (`verified` once
+ * the page has checked their signatures). `reported` is the server's own count.
+ */
+function quorumOf(ex, verified = null) {
   const decision = decisionOf(ex);
-  if (q && typeof q === "object") {
-    return {
-      approvals: Number(q.approvals ?? 0),
-      required: Number(q.required ?? 1),
-      approvers: Array.isArray(q.approvers) ? q.approvers : [],
-      expiresAt: q.expires_at ?? null,
-    };
-  }
-  if (!decision.requires_override) return null;
-  // A v1 execution without a quorum block: one approval, no expiry.
-  const approves = (ex.overrides ?? []).filter((o) => o?.payload?.resolution === "approve");
+  if (decision.requires_override !== true) return null;
+  const approvers = approversOf(ex, verified);
+  const reported = isObject(ex.quorum) && Number.isSafeInteger(ex.quorum.approvals) ? ex.quorum.approvals : null;
   return {
-    approvals: approves.length,
+    approvals: approvers.length,
     required: Number(decision.override?.approvals ?? 1),
-    approvers: approves.map((o) => o.payload.approver_id),
+    approvers,
     expiresAt: decision.override?.expires_at ?? null,
+    reported,
+    verified: Boolean(verified),
   };
+}
+
+function sameJSON(a, b) {
+  try {
+    return canonicalize(a) === canonicalize(b);
+  } catch {
+    return false;
+  }
+}
+
+function briefJSON(v) {
+  if (v === undefined) return "nothing";
+  const t = jsonText(v);
+  return t.length > 140 ? `${t.slice(0, 137)}…` : t;
+}
+
+/**
+ * Where the server's unsigned top-level fields disagree with the signed attestation
+ * payload (or with each other): one text per disagreement, empty when they agree.
+ */
+function consistencyProblems(ex) {
+  const problems = [];
+  if (!isObject(ex?.attestation?.payload)) return ["the server sent no attestation payload"];
+  const p = attestationPayload(ex);
+  const d = isObject(p.decision) ? p.decision : null;
+  if (!d) problems.push("the attestation payload has no decision");
+  const differs = (field, server, attested) =>
+    problems.push(`${field}: the server says ${briefJSON(server)}, the signed attestation says ${briefJSON(attested)}`);
+  if ("decision" in ex && !sameJSON(ex.decision, p.decision)) differs("decision", ex.decision, p.decision);
+  if ("policy" in ex && !sameJSON(ex.policy, p.policy)) differs("policy", ex.policy, p.policy);
+  if ("issued_at" in ex && ex.issued_at !== p.issued_at) differs("issued_at", ex.issued_at, p.issued_at);
+  if ("execution_fingerprint" in ex && ex.execution_fingerprint !== p.execution_fingerprint) {
+    differs("execution_fingerprint", ex.execution_fingerprint, p.execution_fingerprint);
+  }
+  if (d && "quorum" in ex) {
+    const q = ex.quorum;
+    if (d.requires_override === true) {
+      const required = d.override?.approvals ?? 1;
+      const expiresAt = d.override?.expires_at ?? null;
+      if (!isObject(q)) {
+        differs("quorum", q, { required, expires_at: expiresAt });
+      } else {
+        if (q.required !== required) differs("quorum.required (approvals needed)", q.required, required);
+        if ((q.expires_at ?? null) !== expiresAt) differs("quorum.expires_at", q.expires_at, expiresAt);
+      }
+    } else if (q !== null && q !== undefined) {
+      problems.push(`quorum: the server reports a quorum ${briefJSON(q)}, but the signed decision requires no approval`);
+    }
+  }
+  if (d && ex.execution_state === "pending_override" && d.requires_override !== true) {
+    problems.push("execution_state: the server says pending_override, but the signed decision requires no approval");
+  }
+  const deciding = ex.explanation?.deciding_rule;
+  if (d && typeof deciding === "string" && deciding !== d.rule_id) {
+    differs("explanation.deciding_rule", deciding, d.rule_id);
+  }
+  return problems;
+}
+
+function approvedByText(q, pending) {
+  return q.approvers.length ? q.approvers.join(", ") : pending ? "nobody yet" : "nobody";
 }
 
 function quorumText(q) {
@@ -303,6 +524,8 @@ async function renderQueue() {
       h("h1", { id: "page-heading", tabindex: "-1" }, "Pending approvals"),
       h("p", { class: "meta", id: "server-clock" }, serverClockText())),
     h("p", { class: "lead" }, "Executions whose decision requires a human, oldest first. Open one to see what you would approve."),
+    h("p", { class: "hint" }, "Policy, decision and approvals needed are read from each execution's signed attestation; ",
+      "approvals so far are counted from its override records. Signatures, signals and the inclusion proof are checked when you open an execution."),
     h("form", { class: "filters", on: { submit: (ev) => ev.preventDefault() } },
       h("div", { class: "field" }, h("label", { for: "policy-filter" }, "Policy"), filterSelect),
       h("div", { class: "field" }, h("label", { for: "page-size" }, "Per page"), sizeSelect),
@@ -380,6 +603,7 @@ function queueRow(ex) {
   const decision = decisionOf(ex);
   const policy = policyOf(ex);
   const q = quorumOf(ex);
+  const problems = consistencyProblems(ex);
   const href = `#/executions/${encodeURIComponent(id)}`;
   const link = h("a", { href, class: "mono exec-link", "aria-label": `Execution ${id}`, title: id }, shortId(id));
   const row = h("tr", { class: "clickable", dataset: { executionId: id } },
@@ -387,7 +611,11 @@ function queueRow(ex) {
     h("td", {}, h("span", { class: "policy-id" }, policy.policy_id ?? "—"), h("span", { class: "version" }, ` v${policy.version ?? "?"}`)),
     h("td", {}, h("strong", { class: `action action-${decision.action}` }, decision.action ?? "—"), " ",
       h("span", { class: "reason" }, decision.reason ?? "—"), h("br"),
-      h("span", { class: "meta" }, "rule ", mono(decision.rule_id ?? "—"))),
+      h("span", { class: "meta" }, "rule ", mono(decision.rule_id ?? "—")),
+      problems.length
+        ? h("span", { class: "row-problem", dataset: { problem: "consistency" } }, h("br"),
+          verdict(false, "the server's fields disagree with the signed attestation: do not approve"))
+        : null),
     h("td", { class: "quorum" }, quorumText(q)),
     h("td", {}, timeLeftElement(q?.expiresAt ?? null)),
     h("td", { class: "mono small" }, issuedAtOf(ex) ?? "—"));
@@ -434,8 +662,10 @@ async function renderExecution(id) {
   }
   if (token !== state.renderToken) return;
   state.execution = ex;
+  state.gate = newGate(token, ex);
   clear(main);
   drawExecution(main, ex, trust);
+  updateGate();
   focusHeading();
   runChecks(ex, trust, token).catch((e) => showError(e, "Checking the evidence in the page"));
 }
@@ -456,21 +686,25 @@ function drawExecution(main, ex, trust) {
     h("div", { class: "summary-grid" },
       dl([
         ["State", h("span", { id: "exec-state-text" }, STATE_LABELS[ex.execution_state] ?? ex.execution_state)],
-        ["Approvals", h("span", { id: "quorum-progress", dataset: { approvals: q?.approvals ?? "", required: q?.required ?? "" } }, quorumText(q))],
-        q ? ["Approved by", q.approvers.length ? q.approvers.join(", ") : pending ? "nobody yet" : "nobody"] : null,
+        ["Approvals", [h("span", { id: "quorum-progress", dataset: { approvals: q?.approvals ?? "", required: q?.required ?? "" } }, quorumText(q)),
+          q ? [" ", h("span", { id: "quorum-source", class: "meta", dataset: { source: "records" } }, "(counted from the override records; checking their signatures…)")] : null]],
+        q ? ["Approved by", h("span", { id: "approved-by" }, approvedByText(q, pending))] : null,
         ["Time left", pending || ex.execution_state === "override_expired"
           ? timeLeftElement(q?.expiresAt ?? null, "time-left")
           : h("span", { id: "time-left", class: "time-left time-left-none" }, "resolved")],
         ["Expires at", mono(q?.expiresAt ?? "never")],
       ]),
       dl([
-        ["Policy", [h("strong", {}, policy.policy_id ?? "—"), ` version ${policy.version ?? "?"}`]],
+        ["Policy", [h("strong", { id: "policy-id" }, policy.policy_id ?? "—"), ` version ${policy.version ?? "?"}`]],
         ["Decision", [h("strong", { id: "decision-action" }, decision.action ?? "—"),
           decision.requires_override ? " (requires human approval)" : ""]],
-        ["Reason", mono(decision.reason ?? "—")],
+        ["Reason", h("code", { class: "mono", id: "decision-reason" }, decision.reason ?? "—")],
         ["Deciding rule", mono(decision.rule_id ?? "—", "rule")],
         ["Issued at", mono(issuedAtOf(ex) ?? "—")],
       ])),
+    h("p", { class: "meta" }, "Policy, decision, approvals needed and expiry are read from the signed attestation payload, ",
+      "which this page verifies; approvals so far are counted from the signed override records it verifies."),
+    h("div", { id: "check-banner", class: "check-banner", role: "note", hidden: true }),
     h("p", { class: "meta", id: "server-clock" }, serverClockText()),
     h("div", { class: "actions" },
       h("button", { type: "button", id: "exec-refresh", on: { click: () => route() } }, "Refresh"))));
@@ -497,17 +731,27 @@ function signalsSection(ex) {
         h("td", { class: "mono value" }, jsonText(signals[name])),
         h("td", { class: "meta" }, typeName(signals[name])))),
     });
+  } else if (signals === null || signals === undefined) {
+    const pending = ex.execution_state === "pending_override";
+    content = h("div", { class: pending ? "warnings alarm" : "empty", id: "signals-missing" },
+      h("p", {}, pending ? h("strong", {}, "Warning: the signals of this execution are not available. ") : null,
+        "The server did not return this execution's signals: it keeps them only as its retain_signals setting says ",
+        "(by default, until the execution is resolved or expired)."),
+      pending
+        ? h("p", {}, "This page cannot show you what was decided on, nor check it against the attested fingerprint. ",
+          "Do not approve what you cannot see: approving needs your explicit acknowledgement at review.")
+        : null);
   } else {
-    content = h("p", { class: "empty", id: "signals-missing" },
-      "The server did not return this execution's signals: it keeps them only as its retain_signals setting says ",
-      "(by default, until the execution is resolved or expired). ",
-      ex.execution_state === "pending_override" ? "Do not approve what you cannot see." : "");
+    content = h("p", { class: "empty", id: "signals-malformed" }, "The server returned signals that are not a JSON object.");
   }
   return h("section", { class: "card", "aria-labelledby": "signals-h" },
     h("h2", { id: "signals-h" }, "Signals"),
     h("p", { class: "lead" }, "What the decision was made on. Values are shown as canonical JSON (strings in quotes)."),
     content,
-    h("p", { id: "fingerprint-check", class: "check" }, signals ? verdict(null, "Checking the signals against the attested fingerprint…") : ""));
+    h("p", { id: "fingerprint-check", class: "check", dataset: { status: signals === null || signals === undefined ? "missing" : "checking" } },
+      signals === null || signals === undefined
+        ? verdict(null, "Not checked: without the signals their fingerprint cannot be checked.")
+        : verdict(null, "Checking the signals against the attested fingerprint…")));
 }
 
 function explanationSection(ex, decision) {
@@ -737,7 +981,8 @@ function prepareReview(ex, q) {
     resolved_at: formatTime(now.ms),
     key_id: state.key.keyId,
   };
-  state.review = { payload, executionId: ex.execution_id };
+  state.review = { payload, executionId: ex.execution_id, acknowledged: false, signing: false };
+  const review = state.review;
 
   const warnings = [];
   if (now.source !== "server") warnings.push("The server's time is not known; resolved_at comes from this browser's clock.");
@@ -750,14 +995,32 @@ function prepareReview(ex, q) {
 
   const panel = byId("review-panel");
   clear(panel);
-  const sign = h("button", { type: "button", id: "sign-button", class: resolution === "reject" ? "danger" : "primary" },
-    resolution === "approve" ? "Sign and submit approval" : "Sign and submit rejection");
+  // Disabled until the checks in the page have passed (updateGate enables it).
+  const sign = h("button", { type: "button", id: "sign-button", class: resolution === "reject" ? "danger" : "primary",
+    disabled: true, "aria-describedby": "sign-gate" },
+  resolution === "approve" ? "Sign and submit approval" : "Sign and submit rejection");
   const cancel = h("button", { type: "button", id: "review-cancel" }, "Cancel");
+  let ack = null;
+  if (resolution === "approve" && state.gate?.checks?.signals?.status === "missing") {
+    const box = h("input", { type: "checkbox", id: "ack-no-signals", "aria-describedby": "ack-no-signals-hint" });
+    box.addEventListener("change", () => {
+      review.acknowledged = box.checked;
+      updateGate();
+    });
+    ack = h("div", { class: "warnings alarm", id: "signals-ack" },
+      h("p", { id: "ack-no-signals-hint" }, h("strong", {}, "You cannot see the signals of this execution. "),
+        "The server did not return them, so this page could not show you what was decided on nor check it against the ",
+        "attested execution_fingerprint. Approve only if you have seen and checked them elsewhere."),
+      h("div", { class: "checkbox" }, box, h("label", { for: "ack-no-signals" }, "I approve without seeing the signals")));
+  }
   panel.append(...[
     h("h3", { id: "review-h", tabindex: "-1" }, "3. Review what you sign"),
     h("p", {}, "You are about to ", h("strong", {}, resolution === "approve" ? "approve" : "reject"),
       " execution ", mono(ex.execution_id), " as ", h("strong", {}, payload.approver_id), "."),
     warnings.length ? h("ul", { class: "warnings" }, warnings.map((w) => h("li", {}, w))) : null,
+    h("h4", { id: "review-checks-h" }, "Checks in this page"),
+    gateList("review-checks"),
+    ack,
     table({
       id: "review-table",
       caption: "Override payload (parmana.override/v1)",
@@ -765,8 +1028,10 @@ function prepareReview(ex, q) {
       rows: Object.entries(payload).map(([k, v]) => h("tr", {}, h("th", { scope: "row", class: "mono" }, k), h("td", { class: "mono value", id: `review-${k}` }, v))),
     }),
     h("details", {}, h("summary", {}, "Exact bytes signed (RFC 8785 canonical JSON)"), h("pre", { class: "mono wrap", id: "review-jcs" }, canonicalize(payload))),
+    h("p", { id: "sign-gate", class: "sign-gate", dataset: { status: "checking" }, "aria-live": "polite" }),
     h("div", { class: "actions" }, sign, cancel)].filter(Boolean));
   panel.hidden = false;
+  updateGate();
   byId("review-h").focus();
 
   cancel.addEventListener("click", () => {
@@ -780,7 +1045,14 @@ function prepareReview(ex, q) {
 
 async function submitOverride(signButton, cancelButton) {
   const review = state.review;
-  if (!review || !state.key) return;
+  if (!review || !state.key || review.signing) return;
+  // The button is disabled while the gate is closed; check again in case it was not.
+  const gate = gateOf(review.payload.resolution, review.acknowledged);
+  if (!gate.ok) {
+    signButton.disabled = true;
+    announce(`Not signed. ${GATE_TITLES[gate.status] ?? ""} ${gate.text}`);
+    return;
+  }
   if (review.payload.key_id !== state.key.keyId) {
     showError({ code: "invalid_request", message: "the key changed since the review; review again" }, "Not signed");
     return;
@@ -789,6 +1061,7 @@ async function submitOverride(signButton, cancelButton) {
     showError({ code: "invalid_request", message: "this review is more than 5 minutes old: review again, so that resolved_at is current" }, "Not signed");
     return;
   }
+  review.signing = true;
   signButton.disabled = true;
   cancelButton.disabled = true;
   signButton.textContent = "Signing…";
@@ -805,9 +1078,10 @@ async function submitOverride(signButton, cancelButton) {
     announce(msg);
   } catch (e) {
     showError(e, "The override was not accepted");
-    signButton.disabled = false;
+    review.signing = false;
     cancelButton.disabled = false;
     signButton.textContent = "Sign and submit again";
+    updateGate();
   }
 }
 
@@ -851,22 +1125,37 @@ async function runChecks(ex, trust, token) {
   const stale = () => token !== state.renderToken;
   // Signals → fingerprint
   const fpEl = byId("fingerprint-check");
-  if (ex.signals && typeof ex.signals === "object") {
+  const attestedFingerprint = attestationPayload(ex).execution_fingerprint;
+  if (isObject(ex.signals)) {
     try {
       const fp = await canonicalHash(ex.signals);
       if (stale()) return;
-      const ok = fp === ex.execution_fingerprint && fp === attestationPayload(ex).execution_fingerprint;
-      clear(fpEl).appendChild(verdict(ok, ok
+      const ok = fp === ex.execution_fingerprint && fp === attestedFingerprint;
+      const text = ok
         ? `sha256(JCS(signals)) = ${fp}, the attested execution_fingerprint: these are the signals that were decided on.`
-        : `sha256(JCS(signals)) = ${fp} does not match the attested execution_fingerprint ${attestationPayload(ex).execution_fingerprint}: do not approve.`));
+        : `sha256(JCS(signals)) = ${fp} does not match the attested execution_fingerprint ${attestedFingerprint}: do not approve.`;
+      clear(fpEl).appendChild(verdict(ok, text));
       fpEl.dataset.status = ok ? "pass" : "fail";
+      setCheck(token, "signals", ok ? "pass" : "fail", ok
+        ? "sha256(JCS(signals)) is the attested execution_fingerprint"
+        : `sha256(JCS(signals)) = ${fp}, not the attested execution_fingerprint ${attestedFingerprint}: the signals shown are not the ones decided on`);
     } catch (e) {
+      if (stale()) return;
       clear(fpEl).appendChild(verdict(false, `The signals could not be canonicalized (${e.code ?? "error"}: ${e.message}).`));
       fpEl.dataset.status = "fail";
+      setCheck(token, "signals", "fail", `the signals could not be canonicalized (${e.code ?? "error"}: ${e.message})`);
     }
+  } else if (ex.signals !== null && ex.signals !== undefined) {
+    clear(fpEl).appendChild(verdict(false, "The signals are not a JSON object: they cannot be the ones decided on."));
+    fpEl.dataset.status = "fail";
+    setCheck(token, "signals", "fail", "the server returned signals that are not a JSON object");
   }
 
   // Attestation: hash and signature
+  if (!trust) {
+    trust = await loadTrust(true).catch(() => null);
+    if (stale()) return;
+  }
   const attChecks = [];
   try {
     const ah = await canonicalHash(ex.attestation);
@@ -881,7 +1170,7 @@ async function runChecks(ex, trust, token) {
     const sig = await verifyEnvelope(ex.attestation, trust, "attestation", p.issued_at);
     attChecks.push([sig.ok, sig.ok ? `signature valid: attestation key ${p.key_id}, trusted at ${p.issued_at}` : `signature: ${sig.reason}`]);
   } else {
-    attChecks.push([null, "signature not checked: no trust store"]);
+    attChecks.push([null, "signature not checked: the trust store could not be loaded"]);
   }
   const typeOk = p.type === "parmana.attestation/v1" || p.type === "parmana.attestation/v2";
   attChecks.push([typeOk, `payload type ${p.type}`]);
@@ -889,10 +1178,20 @@ async function runChecks(ex, trust, token) {
   if (stale()) return;
   const attList = byId("attestation-checks");
   clear(attList).append(...attChecks.map(([ok, text]) => h("li", {}, verdict(ok, text))));
-  attList.dataset.status = attChecks.every(([ok]) => ok === true) ? "pass" : attChecks.some(([ok]) => ok === false) ? "fail" : "partial";
+  const attOk = attChecks.every(([ok]) => ok === true);
+  const attFailed = attChecks.filter(([ok]) => ok === false);
+  attList.dataset.status = attOk ? "pass" : attFailed.length ? "fail" : "partial";
+  if (attOk) {
+    setCheck(token, "attestation", "pass", `attestation_hash and the signature of attestation key ${p.key_id} verify`);
+  } else if (attFailed.length) {
+    setCheck(token, "attestation", "fail", attFailed.map(([, text]) => text).join("; "));
+  } else {
+    setCheck(token, "attestation", "unverified", attChecks.filter(([ok]) => ok !== true).map(([, text]) => text).join("; "));
+  }
 
   // Overrides and expiry
   const overrides = Array.isArray(ex.overrides) ? ex.overrides : [];
+  const verified = {};
   for (let i = 0; i < overrides.length; i++) {
     const o = overrides[i];
     const cell = byId(`override-check-${i}`);
@@ -909,8 +1208,10 @@ async function runChecks(ex, trust, token) {
       text = !r.ok ? r.reason : !approverOk ? "the key belongs to another approver" : !hashOk ? "names another attestation" : "valid, trusted approver key";
     }
     if (stale()) return;
+    verified[i] = ok === true;
     if (cell) clear(cell).appendChild(verdict(ok, text));
   }
+  showVerifiedQuorum(ex, trust ? verified : null, overrides.length);
   if (ex.expiry && trust) {
     const r = await verifyEnvelope(ex.expiry, trust, "attestation", ex.expiry?.payload?.expired_at);
     const cell = byId("expiry-check");
@@ -920,15 +1221,51 @@ async function runChecks(ex, trust, token) {
   await checkProof(ex, trust, token);
 }
 
+/**
+ * The approvals so far, counted from the override records whose signatures the page
+ * verified (the attestation does not carry them), with where the count comes from.
+ */
+function showVerifiedQuorum(ex, verified, recordCount) {
+  const q = quorumOf(ex, verified);
+  const progress = byId("quorum-progress");
+  const source = byId("quorum-source");
+  if (!q || !progress || !source) return;
+  progress.textContent = quorumText(q);
+  progress.dataset.approvals = String(q.approvals);
+  const by = byId("approved-by");
+  if (by) by.textContent = approvedByText(q, ex.execution_state === "pending_override");
+  const unverified = verified ? Object.values(verified).filter((ok) => !ok).length : 0;
+  const parts = [];
+  if (!verified) {
+    parts.push("counted from the override records; their signatures could not be checked (no trust store)");
+    source.dataset.source = "records";
+  } else {
+    parts.push(recordCount === 0
+      ? "no override recorded"
+      : `counted from the signed override records verified in this page: ${recordCount - unverified} of ${recordCount} verified`);
+    if (unverified) parts.push(`${unverified} record${unverified === 1 ? "" : "s"} did not verify and ${unverified === 1 ? "is" : "are"} not counted`);
+    source.dataset.source = "verified";
+  }
+  if (q.reported !== null && q.reported !== q.approvals) {
+    parts.push(`the server reports ${q.reported}: only verified records are counted`);
+    source.dataset.disagrees = "true";
+  }
+  source.textContent = `(${parts.join("; ")})`;
+}
+
 async function checkProof(ex, trust, token) {
   const statusEl = byId("proof-status");
   const list = byId("proof-checks");
   const details = byId("proof-details");
   const retry = byId("proof-retry");
   if (!statusEl) return;
+  // The page's proof status → the signing gate's: only "verified" lets signing go on.
+  const gateStatus = { checking: "checking", verified: "pass", failed: "fail", error: "unverified", not_yet_checkpointed: "waiting" };
   const set = (status, ok, text) => {
+    if (token !== state.renderToken) return;
     statusEl.dataset.status = status;
     clear(statusEl).appendChild(verdict(ok, text));
+    setCheck(token, "proof", gateStatus[status] ?? "unverified", text);
   };
   set("checking", null, "Checking…");
   clear(list);
@@ -964,7 +1301,7 @@ async function checkProof(ex, trust, token) {
   try {
     const recordHash = await canonicalHash(ex.attestation);
     result = await checkInclusionProof(proof, trust, {
-      seq: ex.seq, kind: "execution", executionId: ex.execution_id, recordHash, fingerprint: ex.execution_fingerprint,
+      seq: ex.seq, kind: "execution", executionId: ex.execution_id, recordHash, fingerprint: attestationPayload(ex).execution_fingerprint,
     });
     if (recordHash !== ex.attestation_hash) {
       result.ok = false;
