@@ -98,7 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
             let policies = opened.runtime.policies.count
             let json = common.json
             let tokenFile = ws.tokens + "/admin.token"
-            let store = config.store
+            let store = WorkspaceRuntime.redactedStoreURL(config.store)
             let replayStore = opened.replayStoreAddress
             let nodeID = config.nodeID
             let createdToken = newToken

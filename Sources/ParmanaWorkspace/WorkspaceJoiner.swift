@@ -5,7 +5,8 @@ import ParmanaRuntime
 
 /// `parmana init --dir D2 --join D1 --node-id NAME` (SPEC §17, docs/deployment.md): a
 /// workspace for a new node of D1's cluster. It shares D1's trust store, policies, API
-/// tokens and store settings (config copied with its own `node_id` and a new `log_id`),
+/// tokens and store settings (config copied with its own `node_id`, and a new `log_id`
+/// unless the nodes share one PostgreSQL log),
 /// and has its own attestation key (roles attestation, checkpoint), trusted from now in
 /// the trust store of both workspaces, with this binary's manifest registered under it.
 /// Refuses when D2 exists or D1 is not a workspace; D1 changes only once D2 is complete
@@ -75,6 +76,12 @@ public enum WorkspaceJoiner {
             throw ParmanaError(.invalidConfig, "--node-id \(nodeID) is the node id of \(cluster.root); every node needs its own")
         }
         let trust = try WorkspaceRuntime.loadTrust(cluster)
+        // Every joined node's key is labelled with its node id in the shared trust store: a
+        // second node under one id would take the first one's in-flight claims for its own
+        // (start-up reconciliation would release them) and break exactly-once.
+        if trust.keys.contains(where: { $0.label == nodeID }) {
+            throw ParmanaError(.invalidConfig, "--node-id \(nodeID) is already a node of this cluster (a key labelled \(nodeID) is in \(cluster.trust)); every node needs its own id")
+        }
         let policies = PolicyFiles.installed(cluster)
         guard !policies.isEmpty else { throw ParmanaError(.invalidConfig, "\(cluster.policies) has no policies to share") }
 
@@ -124,7 +131,11 @@ public enum WorkspaceJoiner {
 
         var config = shared
         var rng = SystemRandomNumberGenerator()
-        config.logID = "parmana-" + Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        // Topology A: each node has its own log, so its own log_id. Topology B: the nodes
+        // append to one log, whose checkpoints name one log_id: keep D1's.
+        if !WorkspaceRuntime.isSharedLog(config.store) {
+            config.logID = "parmana-" + Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        }
         config.nodeID = nodeID
         config.attestationKey = "keys/attestation.key"
         config.checkpointKey = "keys/attestation.key"

@@ -32,6 +32,15 @@ public struct WorkspaceRuntime: Sendable {
         return try TrustStore(json: try FileIO.readJSON(ws.trust))
     }
 
+    /// A store URL fit for banners and logs: a PostgreSQL password becomes `***`.
+    public static func redactedStoreURL(_ url: String) -> String {
+        guard PostgresStoreConfiguration.isPostgresURL(url) else { return url }
+        return (try? PostgresStoreConfiguration(url: url))?.redactedURL ?? "postgres://(unreadable URL)"
+    }
+
+    /// Whether a store URL names a log shared by several nodes (topology B, SPEC §17.2).
+    public static func isSharedLog(_ url: String) -> Bool { PostgresStoreConfiguration.isPostgresURL(url) }
+
     /// The evidence store named by a URL: `sqlite:PATH`, `memory:`, or
     /// `postgres://USER[:PASSWORD]@HOST:PORT/DB` (SPEC §17.2; `timeoutMilliseconds` is
     /// `store_timeout_ms`: the SQLite busy timeout, and the bound of every PostgreSQL operation).

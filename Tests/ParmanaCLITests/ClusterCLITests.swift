@@ -64,6 +64,7 @@ import Testing
         #expect(try CLI.run(["init", "--dir", dir + "/d3", "--join", dir + "/nowhere", "--node-id", "node-c"]).status == 2, "D1 is not a workspace")
         #expect(try CLI.run(["init", "--dir", dir + "/d3", "--join", d1]).status == 2, "--node-id is required")
         #expect(try CLI.run(["init", "--dir", dir + "/d3", "--join", d1, "--node-id", "node-a"]).status == 2, "D1's own node id")
+        #expect(try CLI.run(["init", "--dir", dir + "/d3", "--join", d1, "--node-id", "node-b"]).status == 2, "a node id already in the cluster")
         #expect(try CLI.run(["init", "--dir", dir + "/d3", "--join", d1, "--node-id", "Bad Name"]).status == 2)
         #expect(!FileManager.default.fileExists(atPath: dir + "/d3"))
     }
