@@ -8,12 +8,18 @@
 #   connections (scripts/load/decisions.lua; wrk is not profiled).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+case "${1:-}" in
+  -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+  ""|memory:|sqlite|http:) ;;
+  *) echo "profile-decide: STORE is memory:, sqlite or http:, not '$1' (--help)" >&2; exit 2 ;;
+esac
 store=${1:-memory:}
 concurrency=${2:-1}
 seconds=${3:-10}
 command -v perf > /dev/null || { echo "profile-decide: needs perf (apt-get install linux-perf)" >&2; exit 2; }
 if [ -n "${PARMANA_TEST_BIN:-}" ]; then p=$PARMANA_TEST_BIN; else
-  swift build -c release --product parmana 2>&1 | tail -1
+  LOCK=(); command -v flock > /dev/null && LOCK=(flock /tmp/parmana-build.lock)
+  "${LOCK[@]}" swift build -c release --product parmana 2>&1 | tail -1
   p="$(swift build -c release --show-bin-path)/parmana"
 fi
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT

@@ -22,9 +22,10 @@ venv="$here/.venv"
 py=${PYTHON:-python3}
 
 args=()
+quick=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) args+=(--quick) ;;
+    --quick) args+=(--quick); quick=1 ;;
     --swift-ed25519) args+=(--swift-ed25519 "$2"); shift ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
@@ -96,5 +97,11 @@ echo "== parmana: $parmana" >&2
 echo "== parmana-interop: $interop" >&2
 
 # ── 3. run ───────────────────────────────────────────────────────────────────────
+# A quick (smoke) run never overwrites the recorded full run's results.json.
+if [ "$quick" = 1 ]; then
+  quick_out=$(mktemp -d "${TMPDIR:-/tmp}/parmana-peers-quick.XXXXXX")
+  echo "== --quick: results in $quick_out/results.json (Benchmarks/peers/results.json keeps the full run)" >&2
+  args+=(--out "$quick_out")
+fi
 exec "$venv/bin/python" "$here/bench.py" --parmana "$parmana" --interop "$interop" \
   --install-report "$report" ${args[@]+"${args[@]}"}

@@ -71,35 +71,52 @@ struct AuditCommand: AsyncParsableCommand {
             let store = try await WorkspaceRuntime.openStore(config.store, workspace: ws, timeoutMilliseconds: config.storeTimeoutMilliseconds)
             do throws(StoreError) {
                 defer { Task { await store.close() } }
-                let size = try await store.size()
+                var size = try await store.size()
                 var verifier = AuditLogVerifier(trust: ts, runner: AuditCommand.parallel, rebuildProjection: true)
                 verifier.begin(logID: config.logID, checkpoints: try await store.checkpoints())
                 progress("verifying \(size) entries on \(ProcessInfo.processInfo.activeProcessorCount) cores")
                 var next = 1
                 var lastReport = Date()
-                while next <= size {
-                    let page = try await store.entries(from: next, limit: AuditCommand.chunk)
-                    if page.isEmpty { break }
-                    verifier.verify(page)
-                    next += page.count
-                    if Date().timeIntervalSince(lastReport) > 2 {
-                        progress("\(next - 1) of \(size) entries")
-                        lastReport = Date()
+                func verify(upTo size: Int) async throws(StoreError) {
+                    while next <= size {
+                        let page = try await store.entries(from: next, limit: min(AuditCommand.chunk, size - next + 1))
+                        if page.isEmpty { break }
+                        verifier.verify(Array(page.prefix(size - next + 1)))
+                        next += min(page.count, size - next + 1)
+                        if Date().timeIntervalSince(lastReport) > 2 {
+                            progress("\(next - 1) of \(size) entries")
+                            lastReport = Date()
+                        }
                     }
                 }
-                var report = verifier.end()
-                // The projection is rebuilt from the log: only a log that verifies can be the reference.
-                if report.valid {
-                    progress("comparing what the store serves with the log")
-                    report.problems += verifier.projection.compare(try await store.projectionRows())
-                    // The stored Merkle nodes that proofs are built from, in pages.
+                try await verify(upTo: size)
+                // What the store serves beside the log is compared at a moment the log did not
+                // grow (every change of those rows comes with an appended entry): on a live
+                // store, read them, and if entries were appended meanwhile, verify those too and
+                // read again.
+                var snapshot: (rows: [ProjectionRow], tree: [MerkleNodeID: [UInt8]])?
+                for _ in 0..<5 {
+                    let rows = try await store.projectionRows()
                     let ids = verifier.projection.treeNodes.keys.sorted()
                     var stored: [MerkleNodeID: [UInt8]] = [:]
                     for start in stride(from: 0, to: ids.count, by: 500) {
                         stored.merge(try await store.treeHashes(Array(ids[start..<min(ids.count, start + 500)]))) { a, _ in a }
                     }
-                    report.problems += verifier.projection.compare(treeHashes: stored)
+                    let now = try await store.size()
+                    if now == size { snapshot = (rows, stored); break }
+                    progress("the log grew to \(now) entries while being verified; verifying the new ones")
+                    try await verify(upTo: now)
+                    size = now
+                }
+                var report = verifier.end()
+                // The projection is rebuilt from the log: only a log that verifies can be the reference.
+                if report.valid, let snapshot {
+                    progress("comparing what the store serves with the log")
+                    report.problems += verifier.projection.compare(snapshot.rows)
+                    report.problems += verifier.projection.compare(treeHashes: snapshot.tree)
                     report.valid = report.problems.isEmpty
+                } else if report.valid {
+                    FileIO.writeStderr("note: the log kept growing while it was verified (\(size) entries verified): what the store serves beside it was not compared; run again when writes pause, or verify an export (parmana audit export)")
                 } else {
                     progress("the log itself is broken: what the store serves beside it is not compared")
                 }
@@ -174,7 +191,7 @@ struct AuditCommand: AsyncParsableCommand {
                 let sink = try OutputSink(out)
                 do {
                     let size = try await store.size()
-                    guard from <= size + 1 else { throw StoreError.unavailable("--from \(from) is beyond the log (size \(size))") }
+                    guard from <= size + 1 else { throw ParmanaError(.invalidRequest, "--from \(from) is beyond the log (size \(size))") }
                     // The frontier before `from`, resumed as a writer would (O(log n) reads).
                     let ids = AuditChain.nodesToResume(size: from - 1)
                     let last = MerkleNodeID(level: 0, index: from - 2)
@@ -185,16 +202,21 @@ struct AuditCommand: AsyncParsableCommand {
                     let header = LogExport.Header(logID: config.logID, nodeID: config.nodeID, size: size, from: from,
                                                   previousEntryHash: previous, frontier: frontier)
                     try sink.write(LogExport.headerLine(header))
+                    // Exactly entries from…size, even while a server appends: the export is a
+                    // consistent prefix of the log, as its header says.
                     var next = from
                     while next <= size {
-                        let page = try await store.entries(from: next, limit: AuditCommand.chunk)
+                        let page = try await store.entries(from: next, limit: min(AuditCommand.chunk, size - next + 1))
                         if page.isEmpty { break }
-                        for r in page { try sink.write(LogExport.entryLine(r)) }
-                        next += page.count
+                        for r in page.prefix(size - next + 1) { try sink.write(LogExport.entryLine(r)) }
+                        next += min(page.count, size - next + 1)
                         if out != nil && !common.json { FileIO.writeStderr("… \(next - 1) of \(size) entries") }
                     }
-                    // Checkpoints of the exported range: a smaller one cannot be checked from it.
-                    for cp in try await store.checkpoints() where ((try? CheckpointPayload(json: cp.payload).size) ?? 0) >= from - 1 {
+                    // Checkpoints of the exported range: a smaller one cannot be checked from it,
+                    // a larger one (signed while exporting) covers entries that are not in it.
+                    for cp in try await store.checkpoints() {
+                        let cpSize = (try? CheckpointPayload(json: cp.payload).size) ?? -1
+                        guard cpSize >= from - 1, cpSize <= size else { continue }
                         try sink.write(LogExport.checkpointLine(cp))
                     }
                     try sink.close()

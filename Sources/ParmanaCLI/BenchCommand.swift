@@ -72,6 +72,7 @@ struct BenchCommand: AsyncParsableCommand {
                 let storeURL = store
                 let (count, failures, elapsed, latencies, storeName) = try await WorkspaceRuntime.with(workspace.path, storeOverride: storeURL) {
                     (runtime) throws(ParmanaError) in
+                    _ = try runtime.policy(policyID, version: nil)   // an unknown policy is an error, not a run of failures
                     if !common.json { FileIO.writeStderr("… \(concurrency) callers for \(seconds) s on \(storeURL ?? "the workspace's store")") }
                     let clock = ContinuousClock()
                     let start = clock.now

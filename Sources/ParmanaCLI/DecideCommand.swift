@@ -14,7 +14,7 @@ struct DecideCommand: AsyncParsableCommand {
             that consumed them, unless --idempotency-key repeats a key: then the original decision is \
             printed unchanged. With --signals-lines, each line of the file is one decision, many are \
             decided at once, and one compact JSON line is printed per line in input order (a bad line gets \
-            its own {"error": …} line and the stream goes on).
+            its own {"error": …} line and the stream goes on; the exit status is then 1).
             """)
 
     @Option(name: .customLong("policy-id"), help: "Policy id.") var policyID: String
@@ -38,11 +38,15 @@ struct DecideCommand: AsyncParsableCommand {
         }
     }
 
+    /// Lines of a stream that were refused (exit status 1 when any was).
+    final class FailedLines: @unchecked Sendable { var count = 0 }
+
     func run() async throws {
+        let failed = FailedLines()
         try await guardedAsync(json: common.json) {
             try await WorkspaceRuntime.with(workspace.path) { (runtime) throws(ParmanaError) in
                 if let lines = signalsLines {
-                    try await stream(runtime, lines)
+                    failed.count = try await stream(runtime, lines)
                     return
                 }
                 let bytes = try FileIO.read(signals)
@@ -56,14 +60,23 @@ struct DecideCommand: AsyncParsableCommand {
                 }
             }
         }
+        if failed.count > 0 {
+            if !common.json { FileIO.writeStderr("\(failed.count) line(s) were not decided: see their {\"error\": …} lines") }
+            throw ExitCode(1)
+        }
     }
 
     /// Stream mode: up to `inFlight` decisions at once (so they share group commits),
     /// one compact JSON line per input line, in input order; a bad line gets its own
     /// error line and the stream goes on. Progress goes to stderr on a terminal.
-    func stream(_ runtime: Runtime, _ path: String) async throws(ParmanaError) {
+    /// Returns the number of lines that got an error line.
+    func stream(_ runtime: Runtime, _ path: String) async throws(ParmanaError) -> Int {
         let data = try FileIO.read(path)
-        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).filter { !$0.isEmpty }.map { Array($0) }
+        // One output line per input line, blank lines included (they are invalid_json), so
+        // output line N always answers input line N; only the newline ending the file ends no line.
+        var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).map { Array($0) }
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        var failures = 0
         let window = max(1, inFlight)
         let policyID = policyID, version = version, explain = explain
         let progress = isatty(STDERR_FILENO) == 1 && !common.json
@@ -89,6 +102,7 @@ struct DecideCommand: AsyncParsableCommand {
             }
             while nextIn < lines.count && nextIn < window { launch() }
             for await (i, bytes) in group {
+                if bytes.starts(with: Array(#"{"error""#.utf8)) { failures += 1 }
                 pending[i] = bytes
                 while let b = pending.removeValue(forKey: nextOut) {
                     out += b
@@ -108,6 +122,7 @@ struct DecideCommand: AsyncParsableCommand {
         }
         FileIO.writeStdout(out)
         if progress { FileIO.writeStderr("\r… \(lines.count) of \(lines.count) decisions") }
+        return failures
     }
 }
 

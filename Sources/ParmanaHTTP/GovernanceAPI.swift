@@ -326,7 +326,8 @@ public struct GovernanceAPI: Sendable {
                 }
             }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                // One shared ticking task, not a sleeping task per request (DeadlineWheel).
+                guard await DeadlineWheel.shared.wait(until: .now + timeout) else { throw CancellationError() }
                 return nil
             }
             defer { group.cancelAll() }

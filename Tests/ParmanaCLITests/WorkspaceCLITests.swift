@@ -64,6 +64,30 @@ import Testing
         #expect(stat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO)
     }
 
+    /// Stream mode: one output line per input line, in input order, blank lines
+    /// included; a bad line gets its own error line and the stream goes on; the exit
+    /// status is 1 when any line was not decided, 0 when all were.
+    @Test func streamModeAnswersEveryLineInOrder() throws {
+        let dir = CLI.tempDir()
+        let ws = dir + "/ws"
+        #expect(try CLI.run(["init", "--dir", ws]).status == 0)
+        let good = { (id: String) in #"{"payment_id":"\#(id)","amount":5,"currency":"EUR","kyc_verified":true}"# }
+        let input = [good("s1"), "", "{oops", good("s2"), good("s1")].joined(separator: "\n") + "\n"
+        try Data(input.utf8).write(to: URL(fileURLWithPath: dir + "/lines.jsonl"))
+        let r = try CLI.run(["decide", "--dir", ws, "--policy-id", "payments.release", "--signals-lines", dir + "/lines.jsonl"])
+        #expect(r.status == 1, "\(r.stderr)")
+        let out = r.stdout.split(separator: "\n").map { try? JSONParser().parse(Array($0.utf8)) }
+        #expect(out.count == 5)
+        guard out.count == 5 else { return }
+        #expect(out[0]?["attestation"] != nil && out[3]?["attestation"] != nil)
+        #expect(out[1]?["error"]?["code"] == "invalid_json" && out[1]?["error"]?["details"]?.arrayValue?.first?["message"] == "2")
+        #expect(out[2]?["error"]?["code"] == "invalid_json" && out[2]?["error"]?["details"]?.arrayValue?.first?["message"] == "3")
+        #expect(out[4]?["error"]?["code"] == "replay_detected")
+        try Data((good("s3") + "\n" + good("s4") + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/ok.jsonl"))
+        let ok = try CLI.run(["decide", "--dir", ws, "--policy-id", "payments.release", "--signals-lines", dir + "/ok.jsonl"])
+        #expect(ok.status == 0 && ok.stdout.split(separator: "\n").count == 2)
+    }
+
     @Test func initIsCompleteAndRefusesToOverwrite() throws {
         let w = try WS()
         for f in ["config.json", "trust.json", "keys/attestation.key", "keys/policy.key", "keys/approver-demo.key", "tokens/admin.token",

@@ -11,7 +11,10 @@ end
 
 function init(args)
   counter = 0
-  prefix = string.format("w%d_%d_", id, math.random(1, 1000000000))
+  -- Unique across threads and across wrk runs (Lua's generator is unseeded: without
+  -- this, every run would repeat the same signals and be answered 409).
+  math.randomseed(os.time() * 1000 + id * 7919 + tonumber(os.getenv("LOAD_RUN") or "0"))
+  prefix = string.format("w%d_%d_%d_", id, os.time(), math.random(1, 1000000000))
 end
 
 function request()

@@ -54,7 +54,7 @@ try:
         secs = 5 if not rate else max(1, min(5, round((total - done) / rate)))
         out = subprocess.run(["wrk", "-t2", "-c16", f"-d{secs}s", "-s", os.path.join(here, "decisions.lua"),
                               f"http://127.0.0.1:{port}"], check=True, capture_output=True, text=True,
-                             env={**os.environ, "PARMANA_TOKEN": token}).stdout
+                             env={**os.environ, "PARMANA_TOKEN": token, "LOAD_RUN": str(len(samples))}).stdout
         row = json.loads(out.strip().splitlines()[-1])
         done += row["requests"]
         failures += row["non_2xx"] + row["socket_errors"]
