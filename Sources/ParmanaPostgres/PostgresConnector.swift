@@ -1,5 +1,7 @@
 import Logging
 import NIOCore
+import NIOPosix
+import NIOSSL
 import ParmanaRuntime
 import PostgresNIO
 import Synchronization
@@ -43,6 +45,39 @@ final class PostgresConnector: Sendable {
         let now = ContinuousClock.now
         let (client, runner) = Self.start(configuration, logger: logger)
         state = Mutex(State(client: client, runner: runner, lastSuccess: now, lastRecycle: now))
+    }
+
+    /// Why a connection cannot be made, in the server's words (a wrong password, an
+    /// unknown database, TLS refused…): one direct connection attempt, made only after the
+    /// pool found no connection in time (the pool retries quietly and reports only the
+    /// timeout). Nil when the connection succeeds or the reason is unknown.
+    static func diagnose(_ c: PostgresStoreConfiguration, logger: Logger) async -> String? {
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            switch c.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+        } catch {
+            return "TLS: \(error)"
+        }
+        var config = PostgresConnection.Configuration(host: c.host, port: c.port, username: c.username, password: c.password,
+                                                      database: c.database, tls: tls)
+        config.options.connectTimeout = .milliseconds(Int64(c.timeoutMilliseconds))
+        do {
+            let conn = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: config, id: 0, logger: logger).get()
+            try? await conn.close()
+            return nil
+        } catch let e as PSQLError {
+            if let message = e.serverInfo?[.message] {
+                return message + (e.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
+            }
+            return "\(e.code)"
+        } catch {
+            return "\(error)"
+        }
     }
 
     private static func start(_ c: PostgresStoreConfiguration, logger: Logger) -> (PostgresClient, Task<Void, Never>) {

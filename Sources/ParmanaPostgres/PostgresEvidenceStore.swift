@@ -69,6 +69,9 @@ public final class PostgresEvidenceStore: EvidenceStore {
             }
         } catch {
             await store.close()
+            if case PostgresConnector.Failure.noConnection = error, let why = await PostgresConnector.diagnose(configuration, logger: logger) {
+                throw StoreError.unavailable("cannot open the PostgreSQL store at \(configuration.redactedURL): the server refused the connection: \(why)")
+            }
             throw store.mapped(error, doing: "open the PostgreSQL store at \(configuration.redactedURL)")
         }
         return store

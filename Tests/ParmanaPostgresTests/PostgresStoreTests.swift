@@ -145,6 +145,17 @@ import Testing
             } catch {
                 #expect(error.code == .storeUnavailable)
             }
+            // The server's own reason, not only "no connection within N ms".
+            for (bad, reason) in [("postgres://\(c.username):wrong-password@\(c.host):\(c.port)/\(c.database)?sslmode=disable", "password authentication failed"),
+                                  ("postgres://\(c.username):\(c.password ?? "")@\(c.host):\(c.port)/no_such_db?sslmode=disable", "does not exist")] {
+                do throws(ParmanaError) {
+                    _ = try await WorkspaceRuntime.openStore(bad, workspace: ws, timeoutMilliseconds: 1000)
+                    Issue.record("opened \(bad)")
+                } catch {
+                    #expect(error.code == .storeUnavailable && error.message.contains(reason), "\(error.message)")
+                    #expect(!error.message.contains("wrong-password"), "the password is not echoed")
+                }
+            }
             do throws(ParmanaError) {
                 _ = try await WorkspaceRuntime.openStore("postgres://x", workspace: ws)
                 Issue.record("opened a URL without user or database")
