@@ -19,6 +19,14 @@ struct AuditCommand: AsyncParsableCommand {
     /// Entries read and verified per step: bounded memory for any log size.
     static let chunk = 4096
 
+    /// The next page of entries from `next`, never past `size`: a store a server appends
+    /// to meanwhile is read as the prefix of `size` entries. Empty when there is none.
+    static func page(_ store: any EvidenceStore, from next: Int, through size: Int) async throws(StoreError) -> [AuditRecord] {
+        let want = min(chunk, size - next + 1)
+        guard want > 0 else { return [] }
+        return Array(try await store.entries(from: next, limit: want).prefix(want))
+    }
+
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify a whole log: hash chain, record hashes, every signature, fingerprints executed once, checkpoints, and what the store serves beside the log.",
@@ -79,10 +87,10 @@ struct AuditCommand: AsyncParsableCommand {
                 var lastReport = Date()
                 func verify(upTo size: Int) async throws(StoreError) {
                     while next <= size {
-                        let page = try await store.entries(from: next, limit: min(AuditCommand.chunk, size - next + 1))
+                        let page = try await AuditCommand.page(store, from: next, through: size)
                         if page.isEmpty { break }
-                        verifier.verify(Array(page.prefix(size - next + 1)))
-                        next += min(page.count, size - next + 1)
+                        verifier.verify(page)
+                        next += page.count
                         if Date().timeIntervalSince(lastReport) > 2 {
                             progress("\(next - 1) of \(size) entries")
                             lastReport = Date()
@@ -206,10 +214,10 @@ struct AuditCommand: AsyncParsableCommand {
                     // consistent prefix of the log, as its header says.
                     var next = from
                     while next <= size {
-                        let page = try await store.entries(from: next, limit: min(AuditCommand.chunk, size - next + 1))
+                        let page = try await AuditCommand.page(store, from: next, through: size)
                         if page.isEmpty { break }
-                        for r in page.prefix(size - next + 1) { try sink.write(LogExport.entryLine(r)) }
-                        next += min(page.count, size - next + 1)
+                        for r in page { try sink.write(LogExport.entryLine(r)) }
+                        next += page.count
                         if out != nil && !common.json { FileIO.writeStderr("… \(next - 1) of \(size) entries") }
                     }
                     // Checkpoints of the exported range: a smaller one cannot be checked from it,

@@ -84,7 +84,7 @@ struct DecideCommand: AsyncParsableCommand {
         var pending: [Int: [UInt8]] = [:]
         var nextOut = 0
         var out: [UInt8] = []
-        await withTaskGroup(of: (Int, [UInt8]).self) { group in
+        await withTaskGroup(of: (Int, [UInt8], Bool).self) { group in
             var nextIn = 0
             func launch() {
                 let i = nextIn
@@ -92,17 +92,17 @@ struct DecideCommand: AsyncParsableCommand {
                 nextIn += 1
                 group.addTask {
                     do throws(ParmanaError) {
-                        return (i, CanonicalJSON.bytes(try await runtime.decide(policyID: policyID, version: version, signals: line, explain: explain).json))
+                        return (i, CanonicalJSON.bytes(try await runtime.decide(policyID: policyID, version: version, signals: line, explain: explain).json), false)
                     } catch {
                         var e = error
                         e.details.insert(.init(pointer: "/line", message: "\(i + 1)"), at: 0)
-                        return (i, CanonicalJSON.bytes(e.json))
+                        return (i, CanonicalJSON.bytes(e.json), true)
                     }
                 }
             }
             while nextIn < lines.count && nextIn < window { launch() }
-            for await (i, bytes) in group {
-                if bytes.starts(with: Array(#"{"error""#.utf8)) { failures += 1 }
+            for await (i, bytes, failed) in group {
+                if failed { failures += 1 }
                 pending[i] = bytes
                 while let b = pending.removeValue(forKey: nextOut) {
                     out += b

@@ -66,10 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
             guard let level = Logger.Level(rawValue: levelName) else {
                 throw ParmanaError(.invalidConfig, "unknown log level '\(levelName)'")
             }
-            let tokens = try config.tokens.map { t throws(ParmanaError) in try APIToken(name: t.name, sha256Hex: t.sha256, roles: t.roles) }
-            guard !tokens.isEmpty else {
-                throw ParmanaError(.invalidConfig, "no API tokens in \(ws.config); add one under \"tokens\" as {\"name\", \"sha256\" (of the token), \"roles\"}")
-            }
+            let tokens = try ServeCommand.apiTokens(config, ws)
             let clock: any Clock = try testClock.map { p throws(ParmanaError) in try FileClock(path: p) } ?? SystemClock()
             var logger = Logger(label: "parmana") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = level
@@ -87,11 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
             // SIGHUP: the tokens of config.json (token add|revoke) take effect without a restart.
             let reload = ReloadService(logger: logger) {
                 let fresh = try WorkspaceRuntime.loadConfig(ws)
-                let tokens = try fresh.tokens.map { t throws(ParmanaError) in try APIToken(name: t.name, sha256Hex: t.sha256, roles: t.roles) }
                 // What start-up refuses, a reload refuses too (the previous tokens stay).
-                guard !tokens.isEmpty else {
-                    throw ParmanaError(.invalidConfig, "no API tokens in \(ws.config): the server would refuse every request")
-                }
+                let tokens = try ServeCommand.apiTokens(fresh, ws)
                 api.reload(tokens: tokens)
                 return "\(tokens.count) API tokens: \(tokens.map(\.name).joined(separator: ", "))"
             }
@@ -131,6 +125,15 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// A path from config: relative to the workspace, or absolute.
+    /// The API tokens of a config, at start-up and on SIGHUP alike: none is `invalid_config`.
+    static func apiTokens(_ config: WorkspaceConfig, _ ws: Workspace) throws(ParmanaError) -> [APIToken] {
+        let tokens = try config.tokens.map { t throws(ParmanaError) in try APIToken(name: t.name, sha256Hex: t.sha256, roles: t.roles) }
+        guard !tokens.isEmpty else {
+            throw ParmanaError(.invalidConfig, "no API tokens in \(ws.config); add one under \"tokens\" as {\"name\", \"sha256\" (of the token), \"roles\"}")
+        }
+        return tokens
+    }
+
     static func path(_ p: String, _ ws: Workspace) -> String { p.hasPrefix("/") ? p : ws.root + "/" + p }
     static func absolute(_ p: String) -> String {
         p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p

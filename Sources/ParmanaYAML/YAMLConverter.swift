@@ -23,7 +23,7 @@ import ParmanaCore
 public enum YAMLConverter {
     /// Reads exactly one YAML document.
     public static func json(from text: String, maxBytes: Int = JSONParser.defaultMaxBytes) throws(ParmanaError) -> JSONValue {
-        try json(from: Array(text.utf8), maxBytes: maxBytes)
+        try document(Array(text.utf8), maxBytes: maxBytes)   // a String is valid UTF-8 already
     }
 
     /// Reads exactly one YAML document from its bytes, which must be UTF-8: an invalid
@@ -31,11 +31,15 @@ public enum YAMLConverter {
     /// with its byte offset, as a standard YAML reader refuses it — never replaced by
     /// U+FFFD, which would make two different files one policy.
     public static func json(from bytes: [UInt8], maxBytes: Int = JSONParser.defaultMaxBytes) throws(ParmanaError) -> JSONValue {
+        if bytes.count <= maxBytes, let offset = firstInvalidUTF8(bytes) {
+            throw ParmanaError(.invalidYAML, "invalid UTF-8 at byte \(offset): a YAML policy is UTF-8 text")
+        }
+        return try document(bytes, maxBytes: maxBytes)
+    }
+
+    static func document(_ bytes: [UInt8], maxBytes: Int) throws(ParmanaError) -> JSONValue {
         guard bytes.count <= maxBytes else {
             throw ParmanaError(.tooLarge, "input is \(bytes.count) bytes; the limit is \(maxBytes)")
-        }
-        if let offset = firstInvalidUTF8(bytes) {
-            throw ParmanaError(.invalidYAML, "invalid UTF-8 at byte \(offset): a YAML policy is UTF-8 text")
         }
         var reader = EventReader(bytes)
         return try reader.document()
