@@ -7,11 +7,11 @@ or the audit log of a phase does not verify.
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
+
+from harness import init_workspace, start_server
 
 parmana, work, seconds, conns = sys.argv[1], sys.argv[2], int(sys.argv[3]), [int(c) for c in sys.argv[4:]]
 here = os.path.dirname(os.path.abspath(__file__))
@@ -30,17 +30,7 @@ def proc_cpu(pid):
 
 
 def init(name):
-    ws = os.path.join(work, name)
-    subprocess.run([parmana, "init", "--dir", ws], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return ws
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return init_workspace(parmana, os.path.join(work, name))
 
 
 results = {"seconds": seconds, "load_average_before": os.getloadavg()[0]}
@@ -62,18 +52,7 @@ failed = []
 results["http"] = []
 for c in conns:
     ws = init(f"http-{c}")
-    port = free_port()
-    server = subprocess.Popen([parmana, "serve", "--dir", ws, "--listen", f"127.0.0.1:{port}", "--log-level", "warning"],
-                              stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, f"serve-{c}.err"), "w"))
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1).read()
-            break
-        except OSError:
-            if server.poll() is not None:
-                sys.exit(f"load-test: the server exited with {server.returncode}; see {work}/serve-{c}.err")
-            time.sleep(0.1)
-    token = open(os.path.join(ws, "tokens", "admin.token")).read().strip()
+    server, port, token = start_server(parmana, ws, os.path.join(work, f"serve-{c}.err"), "load-test")
     threads = min(2, c)
     if c == max(conns):
         # The HTTP stack's floor: the same connections on GET /healthz (no decision).

@@ -10,23 +10,18 @@ Exits 1 if any request was not 201 or the audit log does not verify afterwards.
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
+
+from harness import init_workspace, start_server
 
 parmana, work, total = sys.argv[1], sys.argv[2], int(sys.argv[3])
 marks = [int(m) for m in sys.argv[4:]] or [total // 10, total]
 here = os.path.dirname(os.path.abspath(__file__))
 ws = os.path.join(work, "serve-rss")
-subprocess.run([parmana, "init", "--dir", ws], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-port = s.getsockname()[1]
-s.close()
-server = subprocess.Popen([parmana, "serve", "--dir", ws, "--listen", f"127.0.0.1:{port}", "--log-level", "warning"],
-                          stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "serve-rss.err"), "w"))
+init_workspace(parmana, ws)
+server, port, token = start_server(parmana, ws, os.path.join(work, "serve-rss.err"), "serve-rss")
 
 
 def rss_kib():
@@ -37,15 +32,6 @@ def rss_kib():
 
 
 try:
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1).read()
-            break
-        except OSError:
-            if server.poll() is not None:
-                sys.exit(f"serve-rss: the server exited; see {work}/serve-rss.err")
-            time.sleep(0.1)
-    token = open(os.path.join(ws, "tokens", "admin.token")).read().strip()
     done, failures, samples, at_mark = 0, 0, [(0, rss_kib())], {}
     started = time.monotonic()
     while done < total:
