@@ -14,11 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 big=${2:-1000000}
-if [ -n "${PARMANA_TEST_BIN:-}" ]; then p=$PARMANA_TEST_BIN; else
-  LOCK=(); command -v flock > /dev/null && LOCK=(flock /tmp/parmana-build.lock)
-  "${LOCK[@]}" swift build -c release --product parmana 2>&1 | tail -1
-  p="$(swift build -c release --show-bin-path)/parmana"
-fi
+source scripts/release-bin.sh   # sets p
 command -v wrk > /dev/null || { echo "bench-runtime: needs wrk (apt-get install wrk)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

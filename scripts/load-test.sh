@@ -20,15 +20,8 @@ if ! command -v wrk > /dev/null; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk > /dev/null
 fi
-if [ -n "${PARMANA_TEST_BIN:-}" ]; then
-  p=$PARMANA_TEST_BIN
-else
-  bash scripts/bootstrap.sh
-  echo "== release build (a few minutes the first time)"
-  LOCK=(); command -v flock > /dev/null && LOCK=(flock /tmp/parmana-build.lock)
-  "${LOCK[@]}" swift build -c release --product parmana 2>&1 | tail -1
-  p="$(swift build -c release --show-bin-path)/parmana"
-fi
+[ -n "${PARMANA_TEST_BIN:-}" ] || bash scripts/bootstrap.sh
+source scripts/release-bin.sh   # sets p
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 scripts/load/load_test.py "$p" "$work" "$seconds" $connections

@@ -28,13 +28,7 @@ if ! command -v wrk > /dev/null; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk > /dev/null
 fi
-if [ -n "${PARMANA_TEST_BIN:-}" ]; then
-  p=$PARMANA_TEST_BIN
-else
-  echo "== release build (a few minutes the first time)"
-  swift build -c release --product parmana 2>&1 | tail -1
-  p="$(swift build -c release --show-bin-path)/parmana"
-fi
+source scripts/release-bin.sh   # sets p
 work=$(mktemp -d)
 server=""; sampler=""
 trap 'kill $server $sampler 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -17,11 +17,7 @@ store=${1:-memory:}
 concurrency=${2:-1}
 seconds=${3:-10}
 command -v perf > /dev/null || { echo "profile-decide: needs perf (apt-get install linux-perf)" >&2; exit 2; }
-if [ -n "${PARMANA_TEST_BIN:-}" ]; then p=$PARMANA_TEST_BIN; else
-  LOCK=(); command -v flock > /dev/null && LOCK=(flock /tmp/parmana-build.lock)
-  "${LOCK[@]}" swift build -c release --product parmana 2>&1 | tail -1
-  p="$(swift build -c release --show-bin-path)/parmana"
-fi
+source scripts/release-bin.sh   # sets p
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 "$p" init --dir "$work/ws" > /dev/null 2>&1
 storeArgs=(); [ "$store" = "memory:" ] && storeArgs=(--store memory:)
