@@ -55,7 +55,10 @@ struct RedisReplayStoreTests {
 
     @Test("replay_store_replicas 1 without a replica: WAIT falls short, store_unavailable, and the claim is in doubt")
     func waitWithoutReplicas() async throws {
-        let store = try RedisTestEnvironment.store(timeout: .milliseconds(400), replicas: 1)
+        // WAIT gets 3/4 of the timeout; the rest must cover the round trip even on a busy
+        // 2-core CI machine (at 400 ms the whole pipeline once timed out before WAIT's
+        // answer, which is another path: outcome unknown with the claim left in flight).
+        let store = try RedisTestEnvironment.store(timeout: .seconds(2), replicas: 1)
         let claim = ReplayClaim(fingerprint: String(repeating: "b", count: 64), nodeID: "node-w", executionID: ConformanceData.id(2))
         do {
             _ = try await store.consume(claim)
