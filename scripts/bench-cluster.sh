@@ -73,19 +73,9 @@ stop_all() {
   pids=()
 }
 
-# scripts/load/decisions.lua makes each thread's signals unique with a prefix from
-# math.random, which wrk leaves unseeded: two wrk processes (or a warm-up and the run
-# after it) would send the same signals and get 409s. This wrapper seeds it per process
-# and thread, then runs decisions.lua unchanged.
-cat > "$work/decisions-seeded.lua" <<'LUA'
-local seed = tonumber(os.getenv("BENCH_SEED"))
-dofile("scripts/load/decisions.lua")
-local decisions_init = init
-function init(args)
-  math.randomseed(seed * 1000 + id)
-  decisions_init(args)
-end
-LUA
+# scripts/load/decisions.lua makes each thread's signals unique from the time, its thread
+# id and LOAD_RUN: every wrk process (the two at once, a warm-up and the run after it) gets
+# its own LOAD_RUN, so no two send the same signals (they would be answered 409).
 runs=0
 # load NAME THREADS CONNECTIONS SECONDS DIR…: one wrk per node at once; NAME-K.json per wrk.
 # Also writes NAME.wrkcpu: the CPU ticks the wrk processes used (this shell's reaped children).
@@ -96,7 +86,7 @@ load() {
   children=$(awk '{print $16 + $17}' /proc/$$/stat)
   for d in "$@"; do
     runs=$((runs + 1))
-    BENCH_SEED=$runs PARMANA_TOKEN=${tokens[$k]} wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$work/decisions-seeded.lua" \
+    LOAD_RUN=$runs PARMANA_TOKEN=${tokens[$k]} wrk -t"$threads" -c"$conns" -d"${secs}s" -s scripts/load/decisions.lua \
       "http://${urls[$k]}" > "$work/$name-$((k + 1)).out" 2>&1 &
     wrks+=($!); k=$((k + 1))
   done

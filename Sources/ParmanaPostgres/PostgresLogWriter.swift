@@ -6,28 +6,43 @@ import ParmanaRuntime
 import PostgresNIO
 
 /// Applies writes inside one transaction on one connection. ``lockAndResume(_:logger:)``
-/// takes the log lock (`SELECT … FROM log_head WHERE id = 1 FOR UPDATE`), which every
-/// appender of every node takes first, and only then reads the chain head and the
-/// Merkle frontier — in statements after the lock, so that under READ COMMITTED they see
-/// everything the previous holder committed. Nothing is carried over between
-/// transactions.
+/// takes the log lock and reads the chain head in one statement
+/// (`SELECT size, last_entry_hash, frontier FROM log_head WHERE id = 1 FOR UPDATE`): every
+/// appender of every node takes that row lock first, and every statement that appends
+/// also stores the new head in that row, so under READ COMMITTED the locked row is the head
+/// as the previous holder committed it (a `FOR UPDATE` that waited returns the row's newest
+/// version). A head not yet stored (a log from before schema v2) is read from `entries`
+/// and `tree` after the lock. Nothing is carried over between transactions.
 ///
 /// Consecutive executions of a batch are written by one statement
-/// (``executions(_:)``: data-modifying CTEs over arrays), so a batch of 64 decisions costs
-/// a handful of round trips, not 64. Fingerprints are consumed by
-/// `INSERT … ON CONFLICT DO NOTHING` in that statement; the outcome of each decision is
-/// decided under the log lock from the stored consumers and those earlier in the batch,
-/// and the insert's count confirms it (a mismatch — something consumed a fingerprint
-/// without the lock — rolls the batch back). A single execution, a resolution, an event
-/// or a checkpoint is one statement of its own.
+/// (``executions(_:)``: data-modifying CTEs over arrays) that also checks, in the same
+/// snapshot, that none of their fingerprints is consumed and none of their idempotency
+/// keys is bound; only then does it write anything. So a batch of 64 new decisions is
+/// four round trips (`BEGIN`, lock and head, the batch, `COMMIT`), three of them under
+/// the lock. When the check finds a consumed fingerprint or a bound key (a replay, a
+/// retry), nothing was written: the writer reads those, decides each outcome, and sends
+/// the batch again. A resolution, an event or a checkpoint is one statement of its own.
 struct PostgresLogWriter {
     let conn: PostgresConnection
     let logger: Logger
     var chain: AuditChain
+    /// Whether this transaction has checked that the entries end where the head read
+    /// with the lock says (``headMatchesSQL(_:)``); once is enough.
+    var headChecked = false
 
-    /// Takes the log lock, then resumes the chain from what is stored.
+    /// Takes the log lock and resumes the chain from the head stored with it (or, for a
+    /// log from before schema v2, from `entries` and `tree`).
     static func lockAndResume(_ conn: PostgresConnection, logger: Logger) async throws -> PostgresLogWriter {
-        try await conn.query("SELECT id FROM log_head WHERE id = 1 FOR UPDATE", logger: logger)
+        var head: (Int?, ByteBuffer?, [ByteBuffer]?) = (nil, nil, nil)
+        for try await row in try await conn.query("SELECT size, last_entry_hash, frontier FROM log_head WHERE id = 1 FOR UPDATE",
+                                                   logger: logger).decode((Int?, ByteBuffer?, [ByteBuffer]?).self) {
+            head = row
+        }
+        if let size = head.0 {
+            let chain = try AuditChain.resume(size: size, lastEntryHash: head.1.map(PostgresCodec.bytes) ?? [],
+                                              frontier: (head.2 ?? []).map(PostgresCodec.bytes))
+            return PostgresLogWriter(conn: conn, logger: logger, chain: chain)
+        }
         var size = 0
         var last: [UInt8] = []
         for try await (seq, hash) in try await conn.query("SELECT seq, entry_hash FROM entries ORDER BY seq DESC LIMIT 1",
@@ -42,6 +57,50 @@ struct PostgresLogWriter {
         return PostgresLogWriter(conn: conn, logger: logger, chain: chain)
     }
 
+    /// SQL, true when the entries end where a head says: the entry at its size (`$n`) has
+    /// its last entry hash (`$n+1`), and none follows (two index probes). A head in
+    /// `log_head` that disagrees with the entries fails the append (``headMismatch``)
+    /// instead of leaving a gap or a fork in the chain. ``bindHead(_:_:)`` binds the two.
+    static func headMatchesSQL(_ n: Int) -> String {
+        "((SELECT coalesce(max(seq), 0) FROM entries) = $\(n)::bigint"
+            + " AND ($\(n) = 0 OR EXISTS (SELECT 1 FROM entries WHERE seq = $\(n) AND entry_hash = $\(n + 1))))"
+    }
+
+    static func bindHead(_ chain: AuditChain, _ b: inout PostgresBindings) {
+        b.append(chain.size)
+        b.append(PostgresCodec.buffer(chain.lastEntryHash))
+    }
+
+    /// The CTE `h` that stores a head in `log_head` when `condition` (SQL) holds: size
+    /// `$n`, last entry hash `$n+1`, frontier `$n+2` (``bindStoredHead(_:_:)``). Every
+    /// statement that appends stores the head it leaves.
+    static func storeHeadSQL(_ n: Int, when condition: String = "TRUE") -> String {
+        "h AS (UPDATE log_head SET size = $\(n), last_entry_hash = $\(n + 1), frontier = $\(n + 2)::bytea[] WHERE id = 1 AND \(condition))"
+    }
+
+    static func bindStoredHead(_ chain: AuditChain, _ b: inout PostgresBindings) {
+        bindHead(chain, &b)
+        b.append(chain.frontier.subtrees.map { PostgresCodec.buffer($0.hash) })
+    }
+
+    private var headMismatch: StoreError {
+        .corrupt("the log head stored in log_head (size \(chain.size)) does not match the entries; nothing was appended (run `parmana audit verify`)")
+    }
+
+    /// Checks ``headMatchesSQL(_:)`` in a statement of its own, once per transaction, before
+    /// an event or a resolution (executions check it in their own statement).
+    private mutating func checkHead() async throws {
+        guard !headChecked else { return }
+        var b = PostgresBindings()
+        Self.bindHead(chain, &b)
+        var ok = false
+        for try await v in try await conn.query(PostgresQuery(unsafeSQL: "SELECT \(Self.headMatchesSQL(1))", binds: b), logger: logger).decode(Bool.self) {
+            ok = v
+        }
+        guard ok else { throw headMismatch }
+        headChecked = true
+    }
+
     /// Applies a batch in order: each run of consecutive executions as one statement.
     mutating func apply(all works: [PostgresGroupCommit.Work]) async throws -> [PostgresGroupCommit.Outcome] {
         var out: [PostgresGroupCommit.Outcome] = []
@@ -50,7 +109,7 @@ struct PostgresLogWriter {
         while i < works.count {
             var run: [ExecutionCommit] = []
             while i + run.count < works.count, case .execution(let c) = works[i + run.count] { run.append(c) }
-            if run.count > 1 {
+            if !run.isEmpty {
                 out += try await executions(run).map { .execution($0) }
                 i += run.count
             } else {
@@ -63,7 +122,7 @@ struct PostgresLogWriter {
 
     mutating func apply(_ work: PostgresGroupCommit.Work) async throws -> PostgresGroupCommit.Outcome {
         switch work {
-        case .execution(let c): return .execution(try await execution(c))
+        case .execution(let c): return .execution(try await executions([c])[0])
         case .resolution(let c): return .resolution(try await resolution(c))
         case .event(let kind, let record, let at): return .seq(try await event(kind, record: record, at: at))
         case .checkpoint(let env):
@@ -103,62 +162,23 @@ struct PostgresLogWriter {
     private static let insertNodes = "INSERT INTO tree (node, hash) SELECT * FROM unnest($8::bigint[], $9::bytea[])"
 
     private mutating func event(_ kind: AuditKind, record: [UInt8], at: Timestamp) async throws -> Int {
+        try await checkHead()
         let a = chain.append(kind: kind, executionID: nil, fingerprint: nil, recordHash: Hashing.sha256Hex(record), at: at)
-        let b = entryBinds(a, kind: kind, executionID: nil, fingerprint: nil, record: record, at: at)
+        var b = entryBinds(a, kind: kind, executionID: nil, fingerprint: nil, record: record, at: at)
+        let head = Self.storeHeadSQL(b.count + 1)
+        Self.bindStoredHead(chain, &b)
         try await conn.query(PostgresQuery(unsafeSQL: """
-            WITH t AS (\(Self.insertNodes))
+            WITH t AS (\(Self.insertNodes)), \(head)
             \(Self.insertEntry) VALUES ($1, $2, $3, $4, $5, $6, $7)
             """, binds: b), logger: logger)
         return a.entry.seq
     }
 
-    private mutating func execution(_ c: ExecutionCommit) async throws -> ExecutionCommitOutcome {
-        guard let id = PostgresCodec.uuid(c.executionID), let fp = PostgresCodec.hash(c.fingerprint) else {
-            throw StoreError.corrupt("an execution id or fingerprint of the wrong form")
-        }
-        if let key = c.idempotency?.key, let existing = try await PostgresRows.idempotency(conn, key, logger: logger) {
-            return .idempotencyKeyBound(existing)
-        }
-        // Appended on a copy: the chain moves only if the fingerprint was consumed.
-        var next = chain
-        let a = next.append(kind: .execution, executionID: c.executionID, fingerprint: c.fingerprint, recordHash: c.attestationHash, at: c.at)
-        // The execution id and fingerprint are in the attestation record: not stored twice.
-        var b = entryBinds(a, kind: .execution, executionID: nil, fingerprint: nil, record: c.attestationBytes, at: c.at)
-        b.append(PostgresCodec.buffer(fp))                                            // $10
-        b.append(id)                                                                   // $11
-        b.append(PostgresSchema.stateCode(c.state))                                    // $12
-        b.append(c.state == .pendingOverride)                                          // $13
-        b.append(c.policyID)                                                           // $14
-        b.append(c.expiresAt?.millisecondsSinceEpoch)                                  // $15
-        b.append(c.retainedSignals.map(PostgresCodec.buffer))                          // $16
-        b.append(c.idempotency?.key)                                                   // $17
-        b.append(c.idempotency.flatMap { Hex.decode($0.requestHash) }.map(PostgresCodec.buffer))  // $18
-        let rows = try await conn.query(PostgresQuery(unsafeSQL: """
-            WITH r AS (INSERT INTO replay (fingerprint, seq) VALUES ($10, $1) ON CONFLICT (fingerprint) DO NOTHING RETURNING seq),
-            e AS (\(Self.insertEntry) SELECT $1, $2, $3, $4, $5, $6, $7 FROM r),
-            t AS (INSERT INTO tree (node, hash) SELECT n.* FROM r, unnest($8::bigint[], $9::bytea[]) AS n),
-            x AS (INSERT INTO executions (execution_id, seq, state) SELECT $11, $1, $12 FROM r),
-            p AS (INSERT INTO pending (seq, execution_id, policy_id, expires_at) SELECT $1, $11, $14, $15 FROM r WHERE $13::boolean),
-            s AS (INSERT INTO signals (execution_id, signals) SELECT $11, $16 FROM r WHERE $16::bytea IS NOT NULL),
-            i AS (INSERT INTO idempotency (key, request_hash, execution_id) SELECT $17, $18, $11 FROM r
-                  WHERE $17::text IS NOT NULL AND $18::bytea IS NOT NULL)
-            SELECT (SELECT count(*) FROM r)::bigint,
-                   (SELECT e.record FROM replay o JOIN entries e ON e.seq = o.seq WHERE o.fingerprint = $10)
-            """, binds: b), logger: logger).collect()
-        guard let row = rows.first else { throw StoreError.corrupt("no answer to an execution insert") }
-        let (inserted, existing) = try row.decode((Int, ByteBuffer?).self)
-        if inserted == 1 {
-            chain = next
-            return .committed(seq: a.entry.seq)
-        }
-        let consumer = existing.map { PostgresCodec.attestationFields(PostgresCodec.bytes($0)).executionID ?? "?" } ?? "?"
-        return .replay(executionID: consumer)
-    }
-
-    /// Several executions in one statement. Outcomes follow the single-statement path's
-    /// rules in order: a bound idempotency key answers first, then a consumed fingerprint
-    /// (stored, or consumed earlier in this batch) is a replay, else the execution is
-    /// appended.
+    /// Several executions in one statement. Outcomes follow these rules in order: a bound
+    /// idempotency key answers first, then a consumed fingerprint (stored, or consumed
+    /// earlier in this batch) is a replay, else the execution is appended. The first
+    /// attempt assumes nothing stored is in the way; its statement checks that and writes
+    /// nothing otherwise, and the second attempt reads the consumers and bound keys first.
     private mutating func executions(_ cs: [ExecutionCommit]) async throws -> [ExecutionCommitOutcome] {
         var ids: [UUID] = [], fps: [[UInt8]] = []
         for c in cs {
@@ -168,37 +188,51 @@ struct PostgresLogWriter {
             ids.append(id)
             fps.append(fp)
         }
-        let keys = Array(Set(cs.compactMap { $0.idempotency?.key }))
-        var bound = keys.isEmpty ? [:] : try await PostgresRows.idempotency(conn, keys: keys, logger: logger)
-        var consumers = try await PostgresRows.consumers(conn, of: Array(Set(fps)), logger: logger)
-
-        var next = chain
-        var outcomes: [ExecutionCommitOutcome] = []
-        var rows = BulkExecutionRows()
-        for (k, c) in cs.enumerated() {
-            if let key = c.idempotency?.key, let existing = bound[key] {
-                outcomes.append(.idempotencyKeyBound(existing))
-                continue
+        var stored: (bound: [String: IdempotencyRecord], consumers: [[UInt8]: String]) = ([:], [:])
+        for attempt in 0..<2 {
+            if attempt == 1 {
+                let keys = Array(Set(cs.compactMap { $0.idempotency?.key }))
+                stored.bound = keys.isEmpty ? [:] : try await PostgresRows.idempotency(conn, keys: keys, logger: logger)
+                stored.consumers = try await PostgresRows.consumers(conn, of: Array(Set(fps)), logger: logger)
             }
-            if let consumer = consumers[fps[k]] {
-                outcomes.append(.replay(executionID: consumer))
-                continue
+            var (bound, consumers) = stored
+            var next = chain
+            var outcomes: [ExecutionCommitOutcome] = []
+            var rows = BulkExecutionRows()
+            for (k, c) in cs.enumerated() {
+                if let key = c.idempotency?.key, let existing = bound[key] {
+                    outcomes.append(.idempotencyKeyBound(existing))
+                    continue
+                }
+                if let consumer = consumers[fps[k]] {
+                    outcomes.append(.replay(executionID: consumer))
+                    continue
+                }
+                let a = next.append(kind: .execution, executionID: c.executionID, fingerprint: c.fingerprint, recordHash: c.attestationHash, at: c.at)
+                rows.add(a, c, id: ids[k], fingerprint: fps[k])
+                consumers[fps[k]] = c.executionID
+                if let i = c.idempotency {
+                    rows.checkedKeys.append(i.key)
+                    if Hex.decode(i.requestHash) != nil { bound[i.key] = i }
+                }
+                outcomes.append(.committed(seq: a.entry.seq))
             }
-            let a = next.append(kind: .execution, executionID: c.executionID, fingerprint: c.fingerprint, recordHash: c.attestationHash, at: c.at)
-            rows.add(a, c, id: ids[k], fingerprint: fps[k])
-            consumers[fps[k]] = c.executionID
-            if let i = c.idempotency, Hex.decode(i.requestHash) != nil { bound[i.key] = i }
-            outcomes.append(.committed(seq: a.entry.seq))
+            if rows.seqs.isEmpty {
+                return outcomes
+            }
+            var answer: (clear: Bool, head: Bool, inserted: Int) = (false, false, -1)
+            for try await row in try await conn.execute(rows.statement(from: chain, to: next), logger: logger) { answer = row }
+            guard answer.head else { throw headMismatch }
+            headChecked = true
+            if answer.clear {
+                guard answer.inserted == rows.seqs.count else {
+                    throw StoreError.unavailable("\(rows.seqs.count - answer.inserted) fingerprint(s) were consumed outside the log lock; the batch was rolled back")
+                }
+                chain = next
+                return outcomes
+            }
         }
-        if !rows.seqs.isEmpty {
-            var inserted = -1
-            for try await n in try await conn.query(rows.query, logger: logger).decode(Int.self) { inserted = n }
-            guard inserted == rows.seqs.count else {
-                throw StoreError.unavailable("\(rows.seqs.count - inserted) fingerprint(s) were consumed outside the log lock; the batch was rolled back")
-            }
-        }
-        chain = next
-        return outcomes
+        throw StoreError.unavailable("fingerprints or idempotency keys of this batch were taken outside the log lock; the batch was rolled back")
     }
 
     /// Column arrays of a bulk execution insert.
@@ -243,7 +277,15 @@ struct PostgresLogWriter {
             }
         }
 
-        var query: PostgresQuery {
+        /// The idempotency keys the statement checks are unbound (every key of an appended
+        /// execution).
+        var checkedKeys: [String] = []
+
+        /// The statement: when the entries end at `from`'s head (``headMatchesSQL(_:)``), no
+        /// fingerprint of these rows is consumed and no checked key is bound, writes every
+        /// row and `to`'s head, and answers `(true, true, rows inserted into replay)`;
+        /// otherwise writes nothing and answers which check failed, with 0.
+        func statement(from: AuditChain, to: AuditChain) -> AppendExecutions {
             var b = PostgresBindings()
             b.append(fingerprints)      // $1
             b.append(seqs)              // $2
@@ -264,20 +306,43 @@ struct PostgresLogWriter {
             b.append(keys)              // $17
             b.append(requestHashes)     // $18
             b.append(keyIDs)            // $19
-            return PostgresQuery(unsafeSQL: """
-                WITH r AS (INSERT INTO replay (fingerprint, seq) SELECT * FROM unnest($1::bytea[], $2::bigint[])
-                           ON CONFLICT (fingerprint) DO NOTHING RETURNING seq),
-                e AS (INSERT INTO entries (seq, kind, execution_id, fingerprint, recorded_at, entry_hash, record)
-                      SELECT u.s, 1, NULL, NULL, u.t, u.h, u.r FROM unnest($2::bigint[], $3::bigint[], $4::bytea[], $5::bytea[]) AS u(s, t, h, r)),
-                n AS (INSERT INTO tree (node, hash) SELECT * FROM unnest($6::bigint[], $7::bytea[])),
-                x AS (INSERT INTO executions (execution_id, seq, state) SELECT * FROM unnest($8::uuid[], $2::bigint[], $9::smallint[])),
-                p AS (INSERT INTO pending (seq, execution_id, policy_id, expires_at)
-                      SELECT u.s, u.i, u.p, NULLIF(u.x, $14::bigint) FROM unnest($10::bigint[], $11::uuid[], $12::text[], $13::bigint[]) AS u(s, i, p, x)),
-                g AS (INSERT INTO signals (execution_id, signals) SELECT * FROM unnest($15::uuid[], $16::bytea[])),
-                k AS (INSERT INTO idempotency (key, request_hash, execution_id) SELECT * FROM unnest($17::text[], $18::bytea[], $19::uuid[]))
-                SELECT count(*)::bigint FROM r
-                """, binds: b)
+            b.append(checkedKeys)       // $20
+            PostgresLogWriter.bindHead(from, &b)          // $21, $22
+            PostgresLogWriter.bindStoredHead(to, &b)      // $23, $24, $25
+            return AppendExecutions(bindings: b)
         }
+    }
+
+    /// ``BulkExecutionRows/statement(from:to:)``, prepared once per connection (no parse
+    /// or plan per batch while the log lock is held).
+    struct AppendExecutions: PostgresPreparedStatement {
+        typealias Row = (Bool, Bool, Int)
+        static let name = "parmana_append_executions_v2b"
+        static let sql = """
+            WITH ok AS (SELECT NOT EXISTS (SELECT 1 FROM replay WHERE fingerprint = ANY($1::bytea[]))
+                           AND NOT EXISTS (SELECT 1 FROM idempotency WHERE key = ANY($20::text[])) AS clear,
+                       \(PostgresLogWriter.headMatchesSQL(21)) AS head),
+            r AS (INSERT INTO replay (fingerprint, seq) SELECT u.f, u.s FROM unnest($1::bytea[], $2::bigint[]) AS u(f, s), ok WHERE ok.clear AND ok.head
+                  ON CONFLICT (fingerprint) DO NOTHING RETURNING seq),
+            e AS (INSERT INTO entries (seq, kind, execution_id, fingerprint, recorded_at, entry_hash, record)
+                  SELECT u.s, 1, NULL, NULL, u.t, u.h, u.r FROM unnest($2::bigint[], $3::bigint[], $4::bytea[], $5::bytea[]) AS u(s, t, h, r), ok
+                  WHERE ok.clear AND ok.head),
+            n AS (INSERT INTO tree (node, hash) SELECT u.n, u.h FROM unnest($6::bigint[], $7::bytea[]) AS u(n, h), ok WHERE ok.clear AND ok.head),
+            x AS (INSERT INTO executions (execution_id, seq, state)
+                  SELECT u.i, u.s, u.t FROM unnest($8::uuid[], $2::bigint[], $9::smallint[]) AS u(i, s, t), ok WHERE ok.clear AND ok.head),
+            p AS (INSERT INTO pending (seq, execution_id, policy_id, expires_at)
+                  SELECT u.s, u.i, u.p, NULLIF(u.x, $14::bigint) FROM unnest($10::bigint[], $11::uuid[], $12::text[], $13::bigint[]) AS u(s, i, p, x), ok
+                  WHERE ok.clear AND ok.head),
+            g AS (INSERT INTO signals (execution_id, signals) SELECT u.i, u.g FROM unnest($15::uuid[], $16::bytea[]) AS u(i, g), ok WHERE ok.clear AND ok.head),
+            k AS (INSERT INTO idempotency (key, request_hash, execution_id)
+                  SELECT u.k, u.h, u.i FROM unnest($17::text[], $18::bytea[], $19::uuid[]) AS u(k, h, i), ok WHERE ok.clear AND ok.head),
+            \(PostgresLogWriter.storeHeadSQL(23, when: "(SELECT clear AND head FROM ok)"))
+            SELECT ok.clear, ok.head, (SELECT count(*) FROM r)::bigint FROM ok
+            """
+        let bindings: PostgresBindings
+
+        func makeBindings() -> PostgresBindings { bindings }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     private mutating func resolution(_ c: ResolutionCommit) async throws -> ResolutionCommitOutcome {
@@ -294,14 +359,17 @@ struct PostgresLogWriter {
         guard let fp = PostgresCodec.attestationFields(PostgresCodec.bytes(recordBuffer)).fingerprint, let fpBytes = PostgresCodec.hash(fp) else {
             throw StoreError.corrupt("execution \(c.executionID) has no readable attestation at seq \(execSeq)")
         }
+        try await checkHead()
         let a = chain.append(kind: c.kind, executionID: c.executionID, fingerprint: fp, recordHash: Hashing.sha256Hex(c.recordBytes), at: c.at)
         var b = entryBinds(a, kind: c.kind, executionID: id, fingerprint: fpBytes, record: c.recordBytes, at: c.at)
         b.append(PostgresSchema.stateCode(c.newState))   // $10
         b.append(c.newState != .pendingOverride)         // $11
         b.append(execSeq)                                // $12
         b.append(c.dropRetainedSignals)                  // $13
+        let head = Self.storeHeadSQL(14)
+        Self.bindStoredHead(chain, &b)
         try await conn.query(PostgresQuery(unsafeSQL: """
-            WITH t AS (\(Self.insertNodes)),
+            WITH t AS (\(Self.insertNodes)), \(head),
             r AS (INSERT INTO resolutions (execution_id, seq) VALUES ($3, $1)),
             x AS (UPDATE executions SET state = $10 WHERE execution_id = $3),
             p AS (DELETE FROM pending WHERE $11::boolean AND seq = $12),

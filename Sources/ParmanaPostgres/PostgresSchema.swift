@@ -19,7 +19,7 @@ import PostgresNIO
 /// | `signals` | retained signals (JCS) |
 /// | `idempotency` | Idempotency-Key → request hash, execution id |
 /// | `checkpoints` | signed checkpoints by size |
-/// | `log_head` | one row (`id = 1`): the lock every appender takes first |
+/// | `log_head` | one row (`id = 1`): the lock every appender takes first, and the chain head as of the last append (size, last entry hash, Merkle frontier hashes; v2) |
 ///
 /// `schema_migrations` lists the versions applied. ``migrate(_:logger:)`` runs at open, in
 /// one transaction under an advisory lock, so nodes starting together apply each
@@ -54,6 +54,11 @@ enum PostgresSchema {
             "CREATE TABLE checkpoints (size bigint PRIMARY KEY, envelope bytea NOT NULL)",
             "CREATE TABLE log_head (id smallint PRIMARY KEY CHECK (id = 1))",
             "INSERT INTO log_head (id) VALUES (1)",
+        ]),
+        // The chain head in the locked row: an appender reads it with the lock, in one
+        // round trip (NULL: not yet written by a v2 appender; read from `entries`).
+        Migration(version: 2, name: "log-head", statements: [
+            "ALTER TABLE log_head ADD COLUMN size bigint, ADD COLUMN last_entry_hash bytea, ADD COLUMN frontier bytea[]",
         ]),
     ]
 

@@ -79,7 +79,8 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
     var timeout: Duration { .milliseconds(timeoutMilliseconds) }
 
     /// Session settings sent in the startup packet of every connection: durability
-    /// (`synchronous_commit = on`) and server-side bounds matching `store_timeout_ms`.
+    /// (`synchronous_commit = on`), server-side bounds matching `store_timeout_ms`, and
+    /// custom plans for prepared statements.
     var startupParameters: [(String, String)] {
         [
             ("application_name", "parmana"),
@@ -88,6 +89,11 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
             ("lock_timeout", "\(timeoutMilliseconds)"),
             // A node that stops talking mid-transaction must not hold the log lock for long.
             ("idle_in_transaction_session_timeout", "\(max(10_000, 5 * timeoutMilliseconds))"),
+            // Prepared statements (the batch append) are planned for their parameters and the
+            // tables' current size at every execution: a generic plan made while `replay` was
+            // small scans it whole for every batch once it is large (measured: 1,564 batches
+            // read 4.9 million rows; docs/performance.md).
+            ("plan_cache_mode", "force_custom_plan"),
         ]
     }
 }

@@ -173,6 +173,22 @@ public final class RedisReplayStore: ReplayStore {
             args: [Self.member(claim), .string(idempotencyPrefix), .string(claim.executionID), .bytes(attestation ?? [])])
     }
 
+    /// `SREM` of every claim's member from its node's in-flight and in-doubt sets, all in
+    /// one pipelined round trip (each `SREM` is idempotent; the claims stay).
+    public func settle(_ claims: [ReplayClaim]) async throws(StoreError) {
+        guard !claims.isEmpty else { return }
+        var commands: [[RedisArgument]] = []
+        for (node, group) in Dictionary(grouping: claims, by: \.nodeID) {
+            let members = group.map(Self.member)
+            commands.append(["SREM", inFlightKey(node)] + members)
+            commands.append(["SREM", inDoubtKey(node)] + members)
+        }
+        let replies = try await run("settle") { () throws(RedisError) in try await client.pipeline(commands) }
+        for reply in replies {
+            if case .error(let message) = reply { throw storeError(.server(message), "settle") }
+        }
+    }
+
     public func markInDoubt(_ claim: ReplayClaim) async throws(StoreError) {
         try await write("mark in doubt", RedisReplayScripts.markInDoubt,
                             keys: [inFlightKey(claim.nodeID), inDoubtKey(claim.nodeID)], args: [Self.member(claim)])

@@ -273,7 +273,8 @@ public enum ReplayOutcome: Sendable, Equatable {
 /// claim only while it still holds the same token (and unbinds a key bound with it).
 /// ``settle(_:attestation:)`` removes it from the node's in-flight and in-doubt lists
 /// once the local commit is durable, keeping the claim; with the attestation's JCS bytes
-/// it completes a key bound with it. ``markInDoubt(_:)`` lists it for reconciliation
+/// it completes a key bound with it; ``settle(_:)`` does the same for many claims without
+/// keys to complete, in one write. ``markInDoubt(_:)`` lists it for reconciliation
 /// when the local outcome is unknown. ``inDoubt(node:includeInFlight:)`` returns the
 /// node's in-doubt claims plus — when `includeInFlight` (only safe while the node is not
 /// running) — its in-flight ones. Every method fails with ``StoreError`` only; a timeout
@@ -282,6 +283,9 @@ public protocol ReplayStore: Sendable {
     func consume(_ claim: ReplayClaim, idempotency: IdempotencyRecord?) async throws(StoreError) -> ReplayOutcome
     func release(_ claim: ReplayClaim) async throws(StoreError)
     func settle(_ claim: ReplayClaim, attestation: [UInt8]?) async throws(StoreError)
+    /// Settles every claim of `claims` without an attestation, in one write (e.g. one
+    /// pipelined round trip): what a node does for a burst of committed decisions.
+    func settle(_ claims: [ReplayClaim]) async throws(StoreError)
     func markInDoubt(_ claim: ReplayClaim) async throws(StoreError)
     func inDoubt(node: String, includeInFlight: Bool) async throws(StoreError) -> [ReplayClaim]
     /// The claim on a fingerprint, if any.

@@ -71,6 +71,15 @@ public final class MemoryReplayStore: ReplayStore {
         }
     }
 
+    public func settle(_ claims: [ReplayClaim]) async throws(StoreError) {
+        try locked { s in
+            for claim in claims {
+                s.inFlight[claim.nodeID]?.remove(claim)
+                s.inDoubt[claim.nodeID]?.remove(claim)
+            }
+        }
+    }
+
     public func markInDoubt(_ claim: ReplayClaim) async throws(StoreError) {
         try locked { s in
             s.inFlight[claim.nodeID]?.remove(claim)

@@ -9,7 +9,10 @@ import ParmanaCore
 /// - claimed by anyone (this node or another) → ``ExecutionCommitOutcome/replay(executionID:)``
 ///   naming the winner; key already bound → ``ExecutionCommitOutcome/idempotencyKeyBound(_:)``;
 /// - local commit durable → the claim is settled (best effort: a failed settle leaves it
-///   in flight, for reconciliation) and the key completed with the attestation;
+///   in flight, for reconciliation). With an idempotency key the settle completes the key
+///   with the attestation before the decision returns (a retry on any node then gets
+///   these bytes); without one the claim is queued and settled in the background, many
+///   per write (``ClaimSettler``; ``settled()`` waits for it);
 /// - local commit definitely failed (``StoreError/outcomeIsUnknown`` false) → the claim
 ///   is released (only while it still holds this node's token), then the error rethrown;
 /// - local outcome unknown → the claim is marked in doubt, then the error rethrown.
@@ -24,10 +27,19 @@ public final class SplitEvidenceStore: EvidenceStore {
     /// The node whose claims this store makes and reconciles.
     public let nodeID: String
 
+    private let settler: ClaimSettler
+
     public init(local: any EvidenceStore, replay: any ReplayStore, nodeID: String) {
         self.local = local
         self.replay = replay
         self.nodeID = nodeID
+        settler = ClaimSettler(replay: replay)
+    }
+
+    /// Returns once every claim queued for settling in the background was written (or its
+    /// write failed, leaving it in flight for reconciliation).
+    public func settled() async {
+        await settler.flush()
     }
 
     // MARK: commits
@@ -64,11 +76,15 @@ public final class SplitEvidenceStore: EvidenceStore {
         }
         switch outcome {
         case .committed:
-            try? await replay.settle(claim, attestation: c.idempotency == nil ? nil : c.attestationBytes)
+            if c.idempotency == nil {
+                settler.enqueue(claim)
+            } else {
+                try? await replay.settle(claim, attestation: c.attestationBytes)
+            }
         case .replay:
             // This log already executed the fingerprint (the replay store had lost its
             // claim). Keep the new claim: a fingerprint executed in a log is never freed.
-            try? await replay.settle(claim)
+            settler.enqueue(claim)
         case .idempotencyKeyBound:
             // Nothing was committed locally: the claim was made for nothing.
             try? await replay.release(claim)
@@ -118,6 +134,7 @@ public final class SplitEvidenceStore: EvidenceStore {
     /// execution is not in the log is released. A claim whose execution is in a log is
     /// never released.
     public func reconcile(includeInFlight: Bool) async throws(StoreError) -> Reconciliation {
+        await settler.flush()
         var result = Reconciliation()
         for claim in try await replay.inDoubt(node: nodeID, includeInFlight: includeInFlight) {
             if let consumer = try await local.consumer(of: claim.fingerprint) {
@@ -191,8 +208,9 @@ public final class SplitEvidenceStore: EvidenceStore {
         return [StoreHealth(name: "evidence", healthy: evidence), StoreHealth(name: "replay", healthy: shared)]
     }
 
-    /// Closes both stores.
+    /// Writes the queued settles, then closes both stores.
     public func close() async {
+        await settler.flush()
         await local.close()
         await replay.close()
     }

@@ -56,10 +56,10 @@ import Testing
                 for try await s in g { all.append(s) }
                 return all
             }
-            #expect(try await stores[0].schemaVersions() == [1])
+            #expect(try await stores[0].schemaVersions() == [1, 2])
             for s in stores { await s.close() }
             let again = try await PostgresEvidenceStore.open(config)
-            #expect(try await again.schemaVersions() == [1])
+            #expect(try await again.schemaVersions() == [1, 2])
             await again.close()
             try await PostgresTestDatabases.query(config, "INSERT INTO schema_migrations (version, name) VALUES (999, 'from-the-future')")
             do {
@@ -124,6 +124,54 @@ import Testing
             let report = try await D.verify(store)
             #expect(report.valid, "\(report.problems)")
             print("batched commits: \(store.commitStats.jobs) writes in \(store.commitStats.transactions) transactions")
+            await store.close()
+        }
+    }
+
+    /// The chain head lives in the locked `log_head` row (schema v2). A head not stored
+    /// (a log written before v2) is read from the entries, and the log goes on unbroken.
+    /// A stored head that disagrees with the entries (a size too small or too large, another
+    /// last entry hash, a frontier that does not fit its size) fails every append
+    /// (execution, event, resolution) with nothing written.
+    @Test func theStoredChainHeadIsTheLogsHead() async throws {
+        try await PostgresTestDatabases.with { dbs in
+            let store = try await dbs.make()
+            for n in 0..<5 { _ = try await store.commit(D.commit(900 + n)) }
+            try await PostgresTestDatabases.query(store.configuration, "UPDATE log_head SET size = NULL, last_entry_hash = NULL, frontier = NULL")
+            for n in 5..<9 { _ = try await store.commit(D.commit(900 + n, requiresOverride: n == 8)) }
+            var size = try await store.size()
+            #expect(try await D.verify(store).valid)
+            // Sizes whose frontier has as many subtrees as the real one: only the entries tell.
+            func larger() -> Int { ((size + 1)...).first { $0.nonzeroBitCount == size.nonzeroBitCount }! }
+            func smaller() -> Int { (1..<size).reversed().first { $0.nonzeroBitCount == size.nonzeroBitCount }! }
+            let tampers: [(String, () -> String, String)] = [
+                ("a larger size", { "size = \(larger())" }, "does not match"), ("a smaller size", { "size = \(smaller())" }, "does not match"),
+                ("another last entry hash", { "last_entry_hash = sha256('x')" }, "does not match"),
+                ("a frontier short of its size", { "frontier = frontier[2:]" }, "does not fit")]
+            for (k, (what, set, says)) in tampers.enumerated() {
+                try await PostgresTestDatabases.query(store.configuration, "UPDATE log_head SET \(set())")
+                do throws(StoreError) {
+                    _ = try await store.commit(D.commit(950))
+                    Issue.record("an execution appended over \(what)")
+                } catch {
+                    #expect("\(error)".contains(says), "\(what): \(error)")
+                }
+                do throws(StoreError) {
+                    _ = try await store.append(event: .policyLoaded, record: Array("{}".utf8), at: D.t0)
+                    Issue.record("an event appended over \(what)")
+                } catch {
+                    #expect("\(error)".contains(says), "\(what): \(error)")
+                }
+                #expect(try await store.size() == size, "\(what)")
+                // Mended: read from the entries again, and stored by the next append.
+                try await PostgresTestDatabases.query(store.configuration, "UPDATE log_head SET size = NULL, last_entry_hash = NULL, frontier = NULL")
+                _ = try await store.commit(D.commit(960 + k))
+                size += 1
+            }
+            #expect(try await D.verify(store).valid)
+            _ = try await store.commit(D.commit(950))
+            #expect(try await store.size() == size + 1)
+            #expect(try await D.verify(store).valid)
             await store.close()
         }
     }

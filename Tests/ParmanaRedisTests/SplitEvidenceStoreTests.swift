@@ -43,7 +43,32 @@ struct SplitEvidenceStoreTests {
         let r = try await h.runtime.decide(policyID: "payments.release", signals: signals)
         #expect(try await split.replay.claim(of: fingerprint(signals)) == ReplayClaim(fingerprint: fingerprint(signals), nodeID: "node-a",
                                                                                        executionID: r.executionID))
+        await split.settled()
         #expect(try await split.replay.inDoubt(node: "node-a", includeInFlight: true).isEmpty, "settled")
+        #expect(try await ConformanceData.verify(split, trust: h.fixture.trust).valid)
+        await split.close()
+    }
+
+    @Test("decisions without a key are settled in the background, many per write; their claims stay")
+    func claimsAreSettledInTheBackground() async throws {
+        let split = try Self.make()
+        let h = try await RuntimeHarness(store: split, nodeID: "node-a")
+        let results = try await withThrowingTaskGroup(of: ([UInt8], String).self) { g in
+            for i in 0..<64 {
+                g.addTask {
+                    let s = RuntimeHarness.signals("p-bg-\(i)", amount: 10)
+                    return (s, try await h.runtime.decide(policyID: "payments.release", signals: s).executionID)
+                }
+            }
+            var all: [([UInt8], String)] = []
+            for try await r in g { all.append(r) }
+            return all
+        }
+        await split.settled()
+        #expect(try await split.replay.inDoubt(node: "node-a", includeInFlight: true).isEmpty, "settled")
+        for (s, id) in results {
+            #expect(try await split.replay.claim(of: fingerprint(s)) == ReplayClaim(fingerprint: fingerprint(s), nodeID: "node-a", executionID: id))
+        }
         #expect(try await ConformanceData.verify(split, trust: h.fixture.trust).valid)
         await split.close()
     }

@@ -13,8 +13,9 @@ function init(args)
   counter = 0
   -- Unique across threads and across wrk runs (Lua's generator is unseeded: without
   -- this, every run would repeat the same signals and be answered 409).
-  math.randomseed(os.time() * 1000 + id * 7919 + tonumber(os.getenv("LOAD_RUN") or "0"))
-  prefix = string.format("w%d_%d_%d_", id, os.time(), math.random(1, 1000000000))
+  local run = tonumber(os.getenv("LOAD_RUN") or "0")
+  math.randomseed(os.time() * 1000 + id * 7919 + run)
+  prefix = string.format("w%d_%d_%d_%d_", id, run, os.time(), math.random(1, 1000000000))
 end
 
 function request()

@@ -89,6 +89,16 @@ public struct ReplayStoreConformance: Sendable {
         try await store.release(b)
         #expect(try await store.claim(of: b.fingerprint) == nil)
         #expect(Set(try await store.inDoubt(node: node, includeInFlight: true)) == [c])
+        // Many at once, in flight or in doubt, of two nodes; the claims stay.
+        let other = node + "-2"
+        let many = (0..<40).map { ReplayClaim(fingerprint: Self.fp(200 + $0), nodeID: $0 % 2 == 0 ? node : other, executionID: ConformanceData.id(200 + $0)) }
+        for x in many { _ = try await store.consume(x) }
+        for x in many.prefix(10) { try await store.markInDoubt(x) }
+        try await store.settle(Array(many.dropLast()) + [c])
+        #expect(try await store.inDoubt(node: node, includeInFlight: true).isEmpty)
+        #expect(try await store.inDoubt(node: other, includeInFlight: true) == [many[39]])
+        for x in many { #expect(try await store.claim(of: x.fingerprint) == x, "settling keeps the claim") }
+        try await store.settle([])
         await store.close()
     }
 
