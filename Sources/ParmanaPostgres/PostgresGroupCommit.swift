@@ -43,7 +43,6 @@ final class PostgresGroupCommit: Sendable {
         var deadline: ContinuousClock.Instant
         var phase: Phase
         var complete: Completion
-        var timer: Task<Void, Never>?
     }
 
     private struct State {
@@ -51,6 +50,7 @@ final class PostgresGroupCommit: Sendable {
         var jobs: [Int: Job] = [:]
         var nextID = 0
         var running = false
+        var timing = false
         var closed = false
         var transactions = 0
         var committedJobs = 0
@@ -87,20 +87,38 @@ final class PostgresGroupCommit: Sendable {
                 complete(.failure(.unavailable("the PostgreSQL store is closed")))
                 return
             }
-            let timer = Task {
-                try? await Task.sleep(until: deadline)
-                if !Task.isCancelled { self.expire(id) }
-            }
-            let start = state.withLock { s -> Bool in
-                s.jobs[id] = Job(work: work, deadline: deadline, phase: .queued, complete: complete, timer: timer)
+            let (drain, time) = state.withLock { s -> (Bool, Bool) in
+                s.jobs[id] = Job(work: work, deadline: deadline, phase: .queued, complete: complete)
                 s.queue.append(id)
-                if s.running { return false }
-                s.running = true
-                return true
+                defer { s.running = true; s.timing = true }
+                return (!s.running, !s.timing)
             }
-            if start { Task { await self.drain() } }
+            if drain { Task { await self.drain() } }
+            if time { Task { await self.time() } }
         }
         return try result.get()
+    }
+
+    /// One timer for every write: sleeps until the earliest deadline of the writes still
+    /// unanswered, answers those whose time is up, and ends when none is left (a write's
+    /// deadline is its submission + `store_timeout_ms`, so later writes never need an
+    /// earlier wake-up). A sleeping task per write cost a task, a timer and a cancellation
+    /// for every decision.
+    private func time() async {
+        while true {
+            let next = state.withLock { s -> ContinuousClock.Instant? in
+                guard let earliest = s.jobs.values.lazy.map(\.deadline).min() else {
+                    s.timing = false
+                    return nil
+                }
+                return earliest
+            }
+            guard let next else { return }
+            try? await Task.sleep(until: next)
+            let now = ContinuousClock.now
+            let due = state.withLock { s in s.jobs.filter { $0.value.deadline <= now }.map(\.key) }
+            for id in due { expire(id) }
+        }
     }
 
     /// A write's time is up: answer it now, by the phase it is in.
@@ -121,7 +139,6 @@ final class PostgresGroupCommit: Sendable {
 
     private func finish(_ id: Int, _ result: Result<Outcome, StoreError>) {
         guard let job = state.withLock({ $0.jobs.removeValue(forKey: id) }) else { return }
-        job.timer?.cancel()
         job.complete(result)
     }
 

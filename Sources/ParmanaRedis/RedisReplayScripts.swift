@@ -13,28 +13,41 @@
 /// The release and settle scripts reach the key named by `claimidem` directly, which a
 /// single Redis server (the supported deployment) allows; Redis Cluster is not supported.
 enum RedisReplayScripts {
-    /// KEYS: claim, inflight, idem (unused without a key), claimidem.
-    /// ARGV: token, member, request_hash, execution_id, node, key ("" = none).
-    /// Returns `{"key", request_hash, execution_id, state, node, attestation}`,
-    /// `{"replay", token}` or `{"consumed"}`.
+    /// Claims several fingerprints in order, each as one insert-if-absent: 4 KEYS per claim
+    /// (claim, inflight, idem — unused without a key —, claimidem) and 6 ARGV per claim
+    /// (token, member, request_hash, execution_id, node, key — "" = none). Returns one
+    /// reply per claim: `{"key", request_hash, execution_id, state, node, attestation}`
+    /// (the key is bound: nothing claimed), `{"replay", token}` or `{"consumed"}`. A later
+    /// claim of the batch sees what the earlier ones wrote.
     static let consume = """
-        if ARGV[6] ~= '' then
-          local r = redis.call('HMGET', KEYS[3], 'request_hash', 'execution_id', 'state', 'node', 'attestation')
-          if r[1] then
-            return {'key', r[1], r[2] or '', r[3] or '', r[4] or '', r[5] or ''}
+        local out = {}
+        for i = 0, #KEYS / 4 - 1 do
+          local k, a = i * 4, i * 6
+          local key = ARGV[a + 6]
+          local reply = nil
+          if key ~= '' then
+            local r = redis.call('HMGET', KEYS[k + 3], 'request_hash', 'execution_id', 'state', 'node', 'attestation')
+            if r[1] then
+              reply = {'key', r[1], r[2] or '', r[3] or '', r[4] or '', r[5] or ''}
+            end
           end
+          if not reply then
+            local holder = redis.call('GET', KEYS[k + 1])
+            if holder then
+              reply = {'replay', holder}
+            else
+              redis.call('SET', KEYS[k + 1], ARGV[a + 1])
+              redis.call('SADD', KEYS[k + 2], ARGV[a + 2])
+              if key ~= '' then
+                redis.call('HSET', KEYS[k + 3], 'request_hash', ARGV[a + 3], 'execution_id', ARGV[a + 4], 'node', ARGV[a + 5], 'state', 'in_progress')
+                redis.call('SET', KEYS[k + 4], key)
+              end
+              reply = {'consumed'}
+            end
+          end
+          out[i + 1] = reply
         end
-        local holder = redis.call('GET', KEYS[1])
-        if holder then
-          return {'replay', holder}
-        end
-        redis.call('SET', KEYS[1], ARGV[1])
-        redis.call('SADD', KEYS[2], ARGV[2])
-        if ARGV[6] ~= '' then
-          redis.call('HSET', KEYS[3], 'request_hash', ARGV[3], 'execution_id', ARGV[4], 'node', ARGV[5], 'state', 'in_progress')
-          redis.call('SET', KEYS[4], ARGV[6])
-        end
-        return {'consumed'}
+        return out
         """
 
     /// KEYS: claim, inflight, indoubt, claimidem. ARGV: token, member, idem key prefix, execution_id.

@@ -25,6 +25,7 @@ public final class RedisReplayStore: ReplayStore {
     public let replicas: Int
     public let timeout: Duration
     let client: RedisClient
+    private let batcher: RedisClaimBatcher
 
     /// Makes the store; no connection is opened before the first command.
     ///
@@ -42,6 +43,7 @@ public final class RedisReplayStore: ReplayStore {
         self.replicas = max(0, replicas)
         self.timeout = timeout
         client = RedisClient(configuration: configuration, poolSize: poolSize, eventLoopGroup: eventLoopGroup)
+        batcher = RedisClaimBatcher()
     }
 
     // MARK: keys
@@ -111,25 +113,62 @@ public final class RedisReplayStore: ReplayStore {
 
     // MARK: ReplayStore
 
+    /// Claim script calls sent and the claims they carried (``RedisClaimBatcher``).
+    public var claimStats: (calls: Int, claims: Int) { batcher.stats }
+
+    /// Claims through ``RedisClaimBatcher``: concurrent claims share one script call.
     public func consume(_ claim: ReplayClaim, idempotency: IdempotencyRecord?) async throws(StoreError) -> ReplayOutcome {
-        let key = idempotency?.key ?? ""
-        let (reply, acknowledged) = try await write(
-            "claim", RedisReplayScripts.consume,
-            keys: [claimKey(claim.fingerprint), inFlightKey(claim.nodeID), idempotencyKey(key), claimKeyLink(claim.fingerprint)],
-            args: [.string(claim.token), Self.member(claim), .string(idempotency?.requestHash ?? ""), .string(claim.executionID),
-                   .string(claim.nodeID), .string(key)],
-            wait: true)
+        try await batcher.consume(claim, idempotency: idempotency) { requests in await self.consume(requests) }
+    }
+
+    /// One script call (and `WAIT`) for `requests`, in order; one outcome per request. A
+    /// failed call fails every request with the same error.
+    func consume(_ requests: [RedisClaimBatcher.Request]) async -> [Result<ReplayOutcome, StoreError>] {
+        var keys: [RedisArgument] = [], args: [RedisArgument] = []
+        keys.reserveCapacity(4 * requests.count)
+        args.reserveCapacity(6 * requests.count)
+        for (claim, idempotency) in requests {
+            let key = idempotency?.key ?? ""
+            keys += [claimKey(claim.fingerprint), inFlightKey(claim.nodeID), idempotencyKey(key), claimKeyLink(claim.fingerprint)]
+            args += [.string(claim.token), Self.member(claim), .string(idempotency?.requestHash ?? ""), .string(claim.executionID),
+                     .string(claim.nodeID), .string(key)]
+        }
+        let reply: RESPValue, acknowledged: Int?
+        do {
+            (reply, acknowledged) = try await write("claim", RedisReplayScripts.consume, keys: keys, args: args, wait: true)
+        } catch {
+            return requests.map { _ in .failure(error) }
+        }
+        guard let replies = reply.array, replies.count == requests.count else {
+            return requests.map { _ in .failure(.corrupt("claim: unexpected reply \(reply) from Redis at \(address)")) }
+        }
+        var outcomes: [Result<ReplayOutcome, StoreError>] = []
+        outcomes.reserveCapacity(requests.count)
+        for ((claim, idempotency), item) in zip(requests, replies) {
+            do throws(StoreError) {
+                outcomes.append(.success(try outcome(of: claim, key: idempotency?.key ?? "", item)))
+            } catch {
+                outcomes.append(.failure(error))
+            }
+        }
+        if let acknowledged, acknowledged < replicas {
+            // Written on the primary only: the claims made count for nothing, and are listed
+            // for reconciliation (SPEC §17.3).
+            for (k, (claim, _)) in requests.enumerated() where (try? outcomes[k].get()) == .consumed {
+                try? await markInDoubt(claim)
+                outcomes[k] = .failure(.outcomeUnknown("claim of \(claim.fingerprint): only \(acknowledged) of \(replicas) replicas of Redis at \(address) acknowledged it; the claim is in doubt"))
+            }
+        }
+        return outcomes
+    }
+
+    /// One claim's reply of ``RedisReplayScripts/consume``.
+    func outcome(of claim: ReplayClaim, key: String, _ reply: RESPValue) throws(StoreError) -> ReplayOutcome {
         guard let items = reply.array, let kind = items.first?.string else {
             throw StoreError.corrupt("claim: unexpected reply \(reply) from Redis at \(address)")
         }
         switch kind {
         case "consumed":
-            if let acknowledged, acknowledged < replicas {
-                // Written on the primary only: it counts for nothing, and is listed for
-                // reconciliation (SPEC §17.3).
-                try? await markInDoubt(claim)
-                throw StoreError.outcomeUnknown("claim of \(claim.fingerprint): only \(acknowledged) of \(replicas) replicas of Redis at \(address) acknowledged it; the claim is in doubt")
-            }
             return .consumed
         case "replay":
             guard items.count == 2, let token = items[1].string, let holder = ReplayClaim(fingerprint: claim.fingerprint, token: token) else {

@@ -34,6 +34,37 @@ struct RedisReplayStoreTests {
         await store.close()
     }
 
+    @Test("concurrent claims share script calls; each gets its own outcome, in order within the batch")
+    func concurrentClaimsAreBatched() async throws {
+        let store = try RedisTestEnvironment.store()
+        let prefix = UUID().uuidString
+        // 200 distinct fingerprints, and each of the first 20 claimed twice: one wins.
+        let claims = (0..<220).map { n in
+            ReplayClaim(fingerprint: Hashing.sha256Hex(Array("\(prefix) \(n % 200)".utf8)), nodeID: "node-\(n % 3)", executionID: ConformanceData.id(5000 + n))
+        }
+        let outcomes = try await withThrowingTaskGroup(of: (Int, ReplayOutcome).self) { g in
+            for (n, c) in claims.enumerated() { g.addTask { (n, try await store.consume(c)) } }
+            var all: [Int: ReplayOutcome] = [:]
+            for try await (n, o) in g { all[n] = o }
+            return all
+        }
+        for f in 0..<200 {
+            let mine = [f] + (f < 20 ? [f + 200] : [])
+            let winners = mine.filter { outcomes[$0] == .consumed }
+            #expect(winners.count == 1, "fingerprint \(f)")
+            guard let w = winners.first else { continue }
+            for loser in mine where loser != w {
+                #expect(outcomes[loser] == .replay(executionID: claims[w].executionID, nodeID: claims[w].nodeID))
+            }
+            #expect(try await store.claim(of: claims[f].fingerprint) == claims[w])
+        }
+        let stats = store.claimStats
+        #expect(stats.claims == 220)
+        #expect(stats.calls < 220, "\(stats.calls) script calls for 220 concurrent claims")
+        print("Redis claims: 220 concurrent claims in \(stats.calls) script calls")
+        await store.close()
+    }
+
     @Test("nothing listening: store unavailable at once (a definite failure), and not healthy")
     func refused() async throws {
         let port = try await freePort()
