@@ -132,11 +132,11 @@ public final class SplitEvidenceStore: EvidenceStore {
     /// (SPEC §17.1): a fingerprint executed in the log keeps its claim (settled, and an
     /// idempotency key bound with it completed with the attestation); a claim whose
     /// execution is not in the log is released. A claim whose execution is in a log is
-    /// never released.
-    public func reconcile(includeInFlight: Bool) async throws(StoreError) -> Reconciliation {
+    /// never released. With `only`, the claims outside it are left as they are.
+    public func reconcile(includeInFlight: Bool, only: Set<ReplayClaim>? = nil) async throws(StoreError) -> Reconciliation {
         await settler.flush()
         var result = Reconciliation()
-        for claim in try await replay.inDoubt(node: nodeID, includeInFlight: includeInFlight) {
+        for claim in try await replay.inDoubt(node: nodeID, includeInFlight: includeInFlight) where only?.contains(claim) ?? true {
             if let consumer = try await local.consumer(of: claim.fingerprint) {
                 let attestation = consumer == claim.executionID ? try await local.execution(consumer)?.attestation.recordBytes : nil
                 try await replay.settle(claim, attestation: attestation)

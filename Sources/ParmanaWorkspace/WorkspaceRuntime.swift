@@ -181,13 +181,16 @@ public struct WorkspaceRuntime: Sendable {
     }
 
     /// The services that own the runtime's lifecycle under `serve`, in service-group
-    /// order: the store (stopped last), the checkpointer and the expiry sweeper. The
-    /// caller appends its HTTP server, which then stops first.
+    /// order: the store (stopped last), the checkpointer, the expiry sweeper and, in
+    /// topology A, the in-doubt claim reconciler. The caller appends its HTTP server,
+    /// which then stops first.
     public func services(logger: Logger) -> [any Service] {
-        [
+        var services: [any Service] = [
             StoreService(store: runtime.store, logger: logger),
             CheckpointerService(runtime: runtime, interval: .seconds(config.checkpointIntervalSeconds), logger: logger),
             ExpirySweeperService(runtime: runtime, logger: logger),
         ]
+        if let split = runtime.store as? SplitEvidenceStore { services.append(ReplayReconcilerService(store: split, logger: logger)) }
+        return services
     }
 }

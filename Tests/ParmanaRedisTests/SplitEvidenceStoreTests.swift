@@ -1,9 +1,11 @@
 import Foundation
+import Logging
 import ParmanaCore
 import ParmanaRedis
 import ParmanaRuntime
 import ParmanaSQLite
 import ParmanaTesting
+import ParmanaWorkspace
 import Testing
 
 @Suite("SplitEvidenceStore: each node's SQLite log and one shared Redis (topology A)")
@@ -71,6 +73,35 @@ struct SplitEvidenceStoreTests {
         }
         #expect(try await ConformanceData.verify(split, trust: h.fixture.trust).valid)
         await split.close()
+    }
+
+    @Test("serve's reconciler resolves a claim once it has been in doubt for a whole round; the same signals then decide")
+    func inDoubtClaimsAreReconciledWhileRunning() async throws {
+        let prefix = RedisTestEnvironment.freshPrefix()
+        let a = try await ClusterNode("node-a", prefix: prefix)
+        let reconciler = ReplayReconcilerService(store: a.split, logger: Logger(label: "test"))
+        let lost = RuntimeHarness.signals("p-reconciled-live", amount: 12)
+        let committed = RuntimeHarness.signals("p-committed-live", amount: 13)
+        a.local.set(.timeoutWithoutCommit)
+        await expectError(.storeUnavailable) { () throws(ParmanaError) in try await a.decide(lost) }
+        a.local.set(.commitThenTimeout)
+        await expectError(.storeUnavailable) { () throws(ParmanaError) in try await a.decide(committed) }
+        a.local.set(.pass)
+        await expectError(.replayDetected) { () throws(ParmanaError) in try await a.decide(lost) }
+        // First sight: nothing is resolved yet (a write with an unknown outcome may still be landing).
+        #expect(await reconciler.tick() == SplitEvidenceStore.Reconciliation())
+        #expect(try await a.replay.inDoubt(node: "node-a", includeInFlight: false).count == 2)
+        // A round later: the lost claim is released, the committed one kept.
+        let done = await reconciler.tick()
+        #expect(done.released.map(\.fingerprint) == [fingerprint(lost)])
+        #expect(done.kept.map(\.fingerprint) == [fingerprint(committed)])
+        #expect(try await a.replay.inDoubt(node: "node-a", includeInFlight: true).isEmpty)
+        let again = try await a.decide(lost)
+        #expect(try await a.sqlite.consumer(of: fingerprint(lost)) == again.executionID)
+        await expectError(.replayDetected) { () throws(ParmanaError) in try await a.decide(committed) }
+        #expect(await reconciler.tick() == SplitEvidenceStore.Reconciliation(), "nothing left in doubt")
+        #expect(try await ConformanceData.verify(a.sqlite, trust: a.harness.fixture.trust).valid)
+        await a.close()
     }
 
     @Test("an unknown local outcome leaves the claim in doubt; reconciliation keeps what the log has and releases the rest")
