@@ -17,7 +17,8 @@ struct InitCommand: AsyncParsableCommand {
 
             With --join D1 --node-id NAME, DIR becomes a new node of D1's cluster (SPEC §17): it \
             shares D1's trust store, policies, API tokens and store settings (config copied with \
-            its own node_id and a new log_id), gets its own attestation key (roles attestation, \
+            its own node_id, and a new log_id — except on a postgres:// store, whose nodes share \
+            one log and keep D1's log_id), gets its own attestation key (roles attestation, \
             checkpoint), trusted from now in D1/trust.json and DIR/trust.json, and registers this \
             binary's manifest under that key. Refuses if DIR exists or D1 is not a workspace. Copy \
             the updated trust.json to every other node; for machines that share no disk, see \

@@ -109,7 +109,8 @@ struct ServeCommand: AsyncParsableCommand {
                     return
                 }
                 var lines = ["parmana serving \(url) (workspace \(ws.root), store \(store)"
-                             + (replayStore.map { ", replay store \($0), node \(nodeID)" } ?? "") + ", \(policies) policies)"]
+                             + (replayStore.map { ", replay store \($0)" } ?? "")
+                             + (replayStore != nil || store.hasPrefix("postgres") ? ", node \(nodeID)" : "") + ", \(policies) policies)"]
                 if let createdToken { lines.append("  API token (admin; stored in \(tokenFile)): \(createdToken)") }
                 lines += [
                     "  try it:",

@@ -25,23 +25,23 @@ import PostgresNIO
 struct PostgresLogWriter {
     let conn: PostgresConnection
     let logger: Logger
-    var chain: AuditChain
-    /// Whether this transaction has checked that the entries end where the head read
-    /// with the lock says (``headMatchesSQL(_:)``); once is enough.
+    var head: PostgresLogHead
+    /// Whether this transaction has checked the head read with the lock against the log
+    /// (``PostgresLogHead/matchesSQL(_:)``); once is enough.
     var headChecked = false
 
     /// Takes the log lock and resumes the chain from the head stored with it (or, for a
     /// log from before schema v2, from `entries` and `tree`).
     static func lockAndResume(_ conn: PostgresConnection, logger: Logger) async throws -> PostgresLogWriter {
-        var head: (Int?, ByteBuffer?, [ByteBuffer]?) = (nil, nil, nil)
-        for try await row in try await conn.query("SELECT size, last_entry_hash, frontier FROM log_head WHERE id = 1 FOR UPDATE",
-                                                   logger: logger).decode((Int?, ByteBuffer?, [ByteBuffer]?).self) {
-            head = row
+        var row: (Int?, ByteBuffer?, [ByteBuffer]?) = (nil, nil, nil)
+        for try await r in try await conn.query("SELECT size, last_entry_hash, frontier FROM log_head WHERE id = 1 FOR UPDATE",
+                                                 logger: logger).decode((Int?, ByteBuffer?, [ByteBuffer]?).self) {
+            row = r
         }
-        if let size = head.0 {
-            let chain = try AuditChain.resume(size: size, lastEntryHash: head.1.map(PostgresCodec.bytes) ?? [],
-                                              frontier: (head.2 ?? []).map(PostgresCodec.bytes))
-            return PostgresLogWriter(conn: conn, logger: logger, chain: chain)
+        if let size = row.0 {
+            let head = try PostgresLogHead(size: size, lastEntryHash: row.1.map(PostgresCodec.bytes) ?? [],
+                                           storedHashes: (row.2 ?? []).map(PostgresCodec.bytes))
+            return PostgresLogWriter(conn: conn, logger: logger, head: head)
         }
         var size = 0
         var last: [UInt8] = []
@@ -50,51 +50,28 @@ struct PostgresLogWriter {
             size = seq
             last = PostgresCodec.bytes(hash)
         }
-        guard size > 0 else { return PostgresLogWriter(conn: conn, logger: logger, chain: AuditChain()) }
+        guard size > 0 else { return PostgresLogWriter(conn: conn, logger: logger, head: PostgresLogHead()) }
         let ids = AuditChain.nodesToResume(size: size)
         let stored = try await PostgresRows.treeHashes(conn, ids, logger: logger)
-        let chain = try AuditChain.resume(size: size, lastEntryHash: last, storedHashes: ids.map { stored[$0] ?? [] })
-        return PostgresLogWriter(conn: conn, logger: logger, chain: chain)
-    }
-
-    /// SQL, true when the entries end where a head says: the entry at its size (`$n`) has
-    /// its last entry hash (`$n+1`), and none follows (two index probes). A head in
-    /// `log_head` that disagrees with the entries fails the append (``headMismatch``)
-    /// instead of leaving a gap or a fork in the chain. ``bindHead(_:_:)`` binds the two.
-    static func headMatchesSQL(_ n: Int) -> String {
-        "((SELECT coalesce(max(seq), 0) FROM entries) = $\(n)::bigint"
-            + " AND ($\(n) = 0 OR EXISTS (SELECT 1 FROM entries WHERE seq = $\(n) AND entry_hash = $\(n + 1))))"
-    }
-
-    static func bindHead(_ chain: AuditChain, _ b: inout PostgresBindings) {
-        b.append(chain.size)
-        b.append(PostgresCodec.buffer(chain.lastEntryHash))
-    }
-
-    /// The CTE `h` that stores a head in `log_head` when `condition` (SQL) holds: size
-    /// `$n`, last entry hash `$n+1`, frontier `$n+2` (``bindStoredHead(_:_:)``). Every
-    /// statement that appends stores the head it leaves.
-    static func storeHeadSQL(_ n: Int, when condition: String = "TRUE") -> String {
-        "h AS (UPDATE log_head SET size = $\(n), last_entry_hash = $\(n + 1), frontier = $\(n + 2)::bytea[] WHERE id = 1 AND \(condition))"
-    }
-
-    static func bindStoredHead(_ chain: AuditChain, _ b: inout PostgresBindings) {
-        bindHead(chain, &b)
-        b.append(chain.frontier.subtrees.map { PostgresCodec.buffer($0.hash) })
+        let head = try PostgresLogHead(size: size, lastEntryHash: last, storedHashes: ids.map { stored[$0] ?? [] })
+        return PostgresLogWriter(conn: conn, logger: logger, head: head)
     }
 
     private var headMismatch: StoreError {
-        .corrupt("the log head stored in log_head (size \(chain.size)) does not match the entries; nothing was appended (run `parmana audit verify`)")
+        .corrupt("the chain head stored in log_head (size \(head.size)) does not match the log's entries and tree; nothing was appended. "
+                 + "`parmana audit verify` checks the log itself; to have the head read from the entries again, set log_head's size, "
+                 + "last_entry_hash and frontier to NULL (docs/runtime.md)")
     }
 
-    /// Checks ``headMatchesSQL(_:)`` in a statement of its own, once per transaction, before
-    /// an event or a resolution (executions check it in their own statement).
+    /// Checks ``PostgresLogHead/matchesSQL(_:)`` in a statement of its own, once per
+    /// transaction, before an event or a resolution (executions check it in their own statement).
     private mutating func checkHead() async throws {
         guard !headChecked else { return }
         var b = PostgresBindings()
-        Self.bindHead(chain, &b)
+        head.bindCheck(&b)
         var ok = false
-        for try await v in try await conn.query(PostgresQuery(unsafeSQL: "SELECT \(Self.headMatchesSQL(1))", binds: b), logger: logger).decode(Bool.self) {
+        for try await v in try await conn.query(PostgresQuery(unsafeSQL: "SELECT \(PostgresLogHead.matchesSQL(1))", binds: b),
+                                                logger: logger).decode(Bool.self) {
             ok = v
         }
         guard ok else { throw headMismatch }
@@ -163,12 +140,12 @@ struct PostgresLogWriter {
 
     private mutating func event(_ kind: AuditKind, record: [UInt8], at: Timestamp) async throws -> Int {
         try await checkHead()
-        let a = chain.append(kind: kind, executionID: nil, fingerprint: nil, recordHash: Hashing.sha256Hex(record), at: at)
+        let a = head.append(kind: kind, executionID: nil, fingerprint: nil, recordHash: Hashing.sha256Hex(record), at: at)
         var b = entryBinds(a, kind: kind, executionID: nil, fingerprint: nil, record: record, at: at)
-        let head = Self.storeHeadSQL(b.count + 1)
-        Self.bindStoredHead(chain, &b)
+        let store = PostgresLogHead.storeSQL(b.count + 1)
+        head.bindStored(&b)
         try await conn.query(PostgresQuery(unsafeSQL: """
-            WITH t AS (\(Self.insertNodes)), \(head)
+            WITH t AS (\(Self.insertNodes)), \(store)
             \(Self.insertEntry) VALUES ($1, $2, $3, $4, $5, $6, $7)
             """, binds: b), logger: logger)
         return a.entry.seq
@@ -196,7 +173,7 @@ struct PostgresLogWriter {
                 stored.consumers = try await PostgresRows.consumers(conn, of: Array(Set(fps)), logger: logger)
             }
             var (bound, consumers) = stored
-            var next = chain
+            var next = head
             var outcomes: [ExecutionCommitOutcome] = []
             var rows = BulkExecutionRows()
             for (k, c) in cs.enumerated() {
@@ -221,14 +198,14 @@ struct PostgresLogWriter {
                 return outcomes
             }
             var answer: (clear: Bool, head: Bool, inserted: Int) = (false, false, -1)
-            for try await row in try await conn.execute(rows.statement(from: chain, to: next), logger: logger) { answer = row }
+            for try await row in try await conn.execute(rows.statement(from: head, to: next), logger: logger) { answer = row }
             guard answer.head else { throw headMismatch }
             headChecked = true
             if answer.clear {
                 guard answer.inserted == rows.seqs.count else {
                     throw StoreError.unavailable("\(rows.seqs.count - answer.inserted) fingerprint(s) were consumed outside the log lock; the batch was rolled back")
                 }
-                chain = next
+                head = next
                 return outcomes
             }
         }
@@ -281,11 +258,11 @@ struct PostgresLogWriter {
         /// execution).
         var checkedKeys: [String] = []
 
-        /// The statement: when the entries end at `from`'s head (``headMatchesSQL(_:)``), no
+        /// The statement: when the log is what `from` says (``PostgresLogHead/matchesSQL(_:)``), no
         /// fingerprint of these rows is consumed and no checked key is bound, writes every
         /// row and `to`'s head, and answers `(true, true, rows inserted into replay)`;
         /// otherwise writes nothing and answers which check failed, with 0.
-        func statement(from: AuditChain, to: AuditChain) -> AppendExecutions {
+        func statement(from: PostgresLogHead, to: PostgresLogHead) -> AppendExecutions {
             var b = PostgresBindings()
             b.append(fingerprints)      // $1
             b.append(seqs)              // $2
@@ -307,8 +284,8 @@ struct PostgresLogWriter {
             b.append(requestHashes)     // $18
             b.append(keyIDs)            // $19
             b.append(checkedKeys)       // $20
-            PostgresLogWriter.bindHead(from, &b)          // $21, $22
-            PostgresLogWriter.bindStoredHead(to, &b)      // $23, $24, $25
+            from.bindCheck(&b)          // $21 … $26
+            to.bindStored(&b)           // $27, $28, $29
             return AppendExecutions(bindings: b)
         }
     }
@@ -317,11 +294,11 @@ struct PostgresLogWriter {
     /// or plan per batch while the log lock is held).
     struct AppendExecutions: PostgresPreparedStatement {
         typealias Row = (Bool, Bool, Int)
-        static let name = "parmana_append_executions_v2b"
+        static let name = "parmana_append_executions_v2"
         static let sql = """
             WITH ok AS (SELECT NOT EXISTS (SELECT 1 FROM replay WHERE fingerprint = ANY($1::bytea[]))
                            AND NOT EXISTS (SELECT 1 FROM idempotency WHERE key = ANY($20::text[])) AS clear,
-                       \(PostgresLogWriter.headMatchesSQL(21)) AS head),
+                       \(PostgresLogHead.matchesSQL(21)) AS head),
             r AS (INSERT INTO replay (fingerprint, seq) SELECT u.f, u.s FROM unnest($1::bytea[], $2::bigint[]) AS u(f, s), ok WHERE ok.clear AND ok.head
                   ON CONFLICT (fingerprint) DO NOTHING RETURNING seq),
             e AS (INSERT INTO entries (seq, kind, execution_id, fingerprint, recorded_at, entry_hash, record)
@@ -336,7 +313,7 @@ struct PostgresLogWriter {
             g AS (INSERT INTO signals (execution_id, signals) SELECT u.i, u.g FROM unnest($15::uuid[], $16::bytea[]) AS u(i, g), ok WHERE ok.clear AND ok.head),
             k AS (INSERT INTO idempotency (key, request_hash, execution_id)
                   SELECT u.k, u.h, u.i FROM unnest($17::text[], $18::bytea[], $19::uuid[]) AS u(k, h, i), ok WHERE ok.clear AND ok.head),
-            \(PostgresLogWriter.storeHeadSQL(23, when: "(SELECT clear AND head FROM ok)"))
+            \(PostgresLogHead.storeSQL(27, when: "(SELECT clear AND head FROM ok)"))
             SELECT ok.clear, ok.head, (SELECT count(*) FROM r)::bigint FROM ok
             """
         let bindings: PostgresBindings
@@ -360,16 +337,16 @@ struct PostgresLogWriter {
             throw StoreError.corrupt("execution \(c.executionID) has no readable attestation at seq \(execSeq)")
         }
         try await checkHead()
-        let a = chain.append(kind: c.kind, executionID: c.executionID, fingerprint: fp, recordHash: Hashing.sha256Hex(c.recordBytes), at: c.at)
+        let a = head.append(kind: c.kind, executionID: c.executionID, fingerprint: fp, recordHash: Hashing.sha256Hex(c.recordBytes), at: c.at)
         var b = entryBinds(a, kind: c.kind, executionID: id, fingerprint: fpBytes, record: c.recordBytes, at: c.at)
         b.append(PostgresSchema.stateCode(c.newState))   // $10
         b.append(c.newState != .pendingOverride)         // $11
         b.append(execSeq)                                // $12
         b.append(c.dropRetainedSignals)                  // $13
-        let head = Self.storeHeadSQL(14)
-        Self.bindStoredHead(chain, &b)
+        let store = PostgresLogHead.storeSQL(14)
+        head.bindStored(&b)
         try await conn.query(PostgresQuery(unsafeSQL: """
-            WITH t AS (\(Self.insertNodes)), \(head),
+            WITH t AS (\(Self.insertNodes)), \(store),
             r AS (INSERT INTO resolutions (execution_id, seq) VALUES ($3, $1)),
             x AS (UPDATE executions SET state = $10 WHERE execution_id = $3),
             p AS (DELETE FROM pending WHERE $11::boolean AND seq = $12),

@@ -9,6 +9,8 @@
 ///   (`in_progress` | `done`) and, once done, `attestation` (JCS of the envelope).
 /// - `P claimidem:{fingerprint}` — the idempotency key bound with a claim, until the
 ///   claim is settled with its attestation or released.
+/// - `P node:{node}` — the `log_id` of the workspace that first used this node id
+///   (``RedisReplayStore/bind(node:log:)``); never expires.
 ///
 /// The release and settle scripts reach the key named by `claimidem` directly, which a
 /// single Redis server (the supported deployment) allows; Redis Cluster is not supported.

@@ -270,6 +270,24 @@ public final class RedisReplayStore: ReplayStore {
         return try record(key, fields)
     }
 
+    /// Binds `node` to the log `logID` at its first use (`SET P node:{node} logID NX`, never
+    /// expiring) and returns the log the node id is bound to: `logID` unless another
+    /// workspace used this node id first. A node id must name one node (SPEC §17.1): two
+    /// workspaces under one id would reconcile each other's claims away.
+    public func bind(node: String, log logID: String) async throws(StoreError) -> String {
+        let key = RedisArgument.string(prefix + "node:" + node)
+        let replies = try await run("bind the node id") { () throws(RedisError) in
+            try await client.pipeline([["SET", key, .string(logID), "NX"], ["GET", key]])
+        }
+        for reply in replies {
+            if case .error(let message) = reply { throw storeError(.server(message), "bind the node id") }
+        }
+        guard let owner = replies[1].string else {
+            throw StoreError.corrupt("the node id \(node) has no log in Redis at \(address) right after it was bound")
+        }
+        return owner
+    }
+
     /// Answers `PING` within the timeout.
     public func isHealthy() async -> Bool {
         (try? await client.ping()) == "PONG"

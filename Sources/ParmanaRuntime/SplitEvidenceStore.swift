@@ -1,4 +1,5 @@
 import ParmanaCore
+import Synchronization
 
 /// Topology A (SPEC §17.1, §18): this node's own evidence log (`local`, e.g. SQLite) and a
 /// replay store shared by every node (`replay`, e.g. Redis), composed into one
@@ -28,6 +29,9 @@ public final class SplitEvidenceStore: EvidenceStore {
     public let nodeID: String
 
     private let settler: ClaimSettler
+    /// Claims this process is deciding now: from before the claim until the local commit
+    /// has answered. Reconciliation leaves them alone.
+    private let deciding = Mutex<Set<ReplayClaim>>([])
 
     public init(local: any EvidenceStore, replay: any ReplayStore, nodeID: String) {
         self.local = local
@@ -46,6 +50,8 @@ public final class SplitEvidenceStore: EvidenceStore {
 
     public func commit(_ c: ExecutionCommit) async throws(StoreError) -> ExecutionCommitOutcome {
         let claim = ReplayClaim(fingerprint: c.fingerprint, nodeID: nodeID, executionID: c.executionID)
+        deciding.withLock { _ = $0.insert(claim) }
+        defer { deciding.withLock { _ = $0.remove(claim) } }
         let claimed: ReplayOutcome
         do {
             claimed = try await replay.consume(claim, idempotency: c.idempotency)
@@ -132,11 +138,13 @@ public final class SplitEvidenceStore: EvidenceStore {
     /// (SPEC §17.1): a fingerprint executed in the log keeps its claim (settled, and an
     /// idempotency key bound with it completed with the attestation); a claim whose
     /// execution is not in the log is released. A claim whose execution is in a log is
-    /// never released. With `only`, the claims outside it are left as they are.
+    /// never released. With `only`, the claims outside it are left as they are; a claim
+    /// this process is deciding at the moment is always left alone.
     public func reconcile(includeInFlight: Bool, only: Set<ReplayClaim>? = nil) async throws(StoreError) -> Reconciliation {
         await settler.flush()
         var result = Reconciliation()
-        for claim in try await replay.inDoubt(node: nodeID, includeInFlight: includeInFlight) where only?.contains(claim) ?? true {
+        for claim in try await replay.inDoubt(node: nodeID, includeInFlight: includeInFlight)
+        where only?.contains(claim) ?? true && !deciding.withLock({ $0.contains(claim) }) {
             if let consumer = try await local.consumer(of: claim.fingerprint) {
                 let attestation = consumer == claim.executionID ? try await local.execution(consumer)?.attestation.recordBytes : nil
                 try await replay.settle(claim, attestation: attestation)

@@ -94,13 +94,14 @@ public struct ExpirySweeperService: Service {
     }
 }
 
-/// Topology A: resolves this node's in-doubt claims from its own log while it runs (SPEC
-/// §17.1), as `parmana replay reconcile` does, so that a claim left in doubt by a Redis
-/// timeout stops blocking a retry of the same signals without a restart. A claim is
-/// resolved only once it has been in doubt for a whole `interval` (default 60 s, far
-/// beyond `store_timeout_ms`): a write whose outcome was unknown has long ended by then.
-/// In-flight claims are left alone (the node is deciding). A failed round is logged and
-/// retried at the next.
+/// Topology A: resolves this node's in-doubt and in-flight claims from its own log while
+/// it runs (SPEC §17.1), so that a claim left behind by a Redis timeout or stall (in
+/// doubt, or still listed in flight when marking it in doubt failed too) stops blocking a
+/// retry of the same signals without a restart. A claim is resolved only once it has been
+/// listed for a whole `interval` (default 60 s, far beyond `store_timeout_ms`: a write
+/// whose outcome was unknown has long ended by then), and never while this process is
+/// deciding it (``SplitEvidenceStore/reconcile(includeInFlight:only:)``). A failed round
+/// is logged and retried at the next.
 public final class ReplayReconcilerService: Service {
     public let store: SplitEvidenceStore
     public let interval: Duration
@@ -114,17 +115,17 @@ public final class ReplayReconcilerService: Service {
         self.logger = logger
     }
 
-    /// One round: resolves the claims that were in doubt at the previous round and still
-    /// are, and remembers the ones in doubt now. Returns what it did.
+    /// One round: resolves the claims that were listed (in doubt or in flight) at the
+    /// previous round and still are, and remembers the ones listed now. Returns what it did.
     @discardableResult
     public func tick() async -> SplitEvidenceStore.Reconciliation {
         do {
-            let now = Set(try await store.replay.inDoubt(node: store.nodeID, includeInFlight: false))
+            let now = Set(try await store.replay.inDoubt(node: store.nodeID, includeInFlight: true))
             let due = now.intersection(seen.withLock { $0 })
-            let done = due.isEmpty ? SplitEvidenceStore.Reconciliation() : try await store.reconcile(includeInFlight: false, only: due)
+            let done = due.isEmpty ? SplitEvidenceStore.Reconciliation() : try await store.reconcile(includeInFlight: true, only: due)
             seen.withLock { $0 = now.subtracting(due) }
             if !done.kept.isEmpty || !done.released.isEmpty {
-                logger.info("in-doubt replay claims reconciled from this node's log",
+                logger.info("replay claims left in doubt or in flight reconciled from this node's log",
                             metadata: ["kept": "\(done.kept.count)", "released": "\(done.released.count)"])
             }
             return done

@@ -62,8 +62,10 @@ public struct WorkspaceRuntime: Sendable {
     /// The shared replay store named by `replay_store` (topology A, SPEC §17.1), after its
     /// start-up durability check (SPEC §17.3): a Redis that could lose claims is refused
     /// with `invalid_config` naming each setting, unless `replay_store_unsafe` (then it is
-    /// logged at warning level and returned as the risk the runtime records). An
-    /// unreachable Redis is `store_unavailable`; a malformed URL `invalid_config`.
+    /// logged at warning level and returned as the risk the runtime records). The node id
+    /// is bound to this workspace's `log_id` in the replay store at first use; a node id
+    /// another workspace already uses is `invalid_config`. An unreachable Redis is
+    /// `store_unavailable`; a malformed URL `invalid_config`.
     public static func openReplayStore(_ config: WorkspaceConfig, url text: String,
                                        logger: Logger) async throws(ParmanaError) -> (RedisReplayStore, ReplayStoreRisk?) {
         let url: RedisURL
@@ -76,6 +78,14 @@ public struct WorkspaceRuntime: Sendable {
             let durability: RedisDurability
             do { durability = try await replay.durability() } catch { throw ParmanaError(error) }
             let findings = try durability.verdict(address: replay.address, unsafe: config.replayStoreUnsafe)
+            let owner: String
+            do { owner = try await replay.bind(node: config.nodeID, log: config.logID) } catch { throw ParmanaError(error) }
+            guard owner == config.logID else {
+                let message = "node_id \(config.nodeID) already belongs to the log \(owner) in the replay store \(replay.address) "
+                    + "(prefix \(config.replayStorePrefix)), not to this workspace's log \(config.logID): two workspaces under one node_id "
+                    + "would reconcile each other's claims away. Give this node its own node_id (parmana init --join, docs/deployment.md)"
+                throw ParmanaError(.invalidConfig, message, details: [.init(pointer: "/node_id", message: "in use by the log \(owner)")])
+            }
             guard config.replayStoreUnsafe else { return (replay, nil) }
             logger.warning("replay_store_unsafe: true — the replay store's durability is not guaranteed; every start is recorded in the audit log",
                            metadata: ["replay_store": "\(replay.address)",

@@ -100,6 +100,18 @@ import Testing
             let done = try Self.json(r)
             #expect(done["kept"] == [] && done["released"] == [])
         }
+        // Another workspace under node A's id on the same replay store is refused: it would
+        // take A's claims for its own abandoned ones and release them.
+        let d3 = dir + "/d3"
+        #expect(try CLI.run(["init", "--dir", d3, "--node-id", "node-a"]).status == 0)
+        guard case .object(var other) = try JSONParser().parse(try readFile(d3 + "/config.json")) else { return }
+        other["replay_store"] = .string(url)
+        other["replay_store_prefix"] = .string(prefix)
+        try CLI.write(.object(other), d3 + "/config.json")
+        let clash = try CLI.run(["replay", "reconcile", "--dir", d3, "--include-in-flight"])
+        #expect(clash.status == 2, "\(clash.stdout)\(clash.stderr)")
+        #expect((clash.stdout + clash.stderr).contains("node_id node-a already belongs to the log"), "\(clash.stderr)")
+        #expect(try CLI.run(["replay", "reconcile", "--dir", d1]).status == 0, "node A itself still opens")
         let help = try CLI.run(["replay", "reconcile", "--help"])
         #expect(help.stdout.contains("--include-in-flight") && help.stdout.contains("stopped"))
         #expect(try CLI.run(["audit", "verify", "--dir", d2]).status == 0)

@@ -55,25 +55,4 @@ import Testing
         #expect(!Merkle.verifyConsistency(first: 7, second: 11, proof: c, firstRoot: r6, secondRoot: root))
         #expect(!Merkle.verifyConsistency(first: 6, second: 11, proof: Array(c.dropFirst()), firstRoot: r6, secondRoot: root))
     }
-
-    /// A chain resumed from the head an adapter stored (size, last entry hash, frontier
-    /// hashes) appends exactly as the chain it was stored from; a head that does not fit
-    /// its size is refused.
-    @Test func aChainResumesFromItsStoredHead() throws {
-        var original = AuditChain()
-        for size in 0...70 {
-            let resumed = try AuditChain.resume(size: original.size, lastEntryHash: original.lastEntryHash,
-                                                frontier: original.frontier.subtrees.map(\.hash))
-            var a = original, b = resumed
-            let t = Timestamp(millisecondsSinceEpoch: 1_700_000_000_000 + Int64(size))
-            let x = a.append(kind: .runtimeStarted, executionID: nil, fingerprint: nil, recordHash: String(repeating: "a", count: 64), at: t)
-            let y = b.append(kind: .runtimeStarted, executionID: nil, fingerprint: nil, recordHash: String(repeating: "a", count: 64), at: t)
-            #expect(x.entryHash == y.entryHash && a.rootHash == b.rootHash && x.nodes.map(\.hash) == y.nodes.map(\.hash), "size \(size)")
-            original = a
-        }
-        let hashes = original.frontier.subtrees.map(\.hash)
-        #expect(throws: ParmanaError.self) { try AuditChain.resume(size: original.size + 1, lastEntryHash: original.lastEntryHash, frontier: hashes) }
-        #expect(throws: ParmanaError.self) { try AuditChain.resume(size: original.size, lastEntryHash: [1, 2], frontier: hashes) }
-        #expect(throws: ParmanaError.self) { try AuditChain.resume(size: original.size, lastEntryHash: original.lastEntryHash, frontier: hashes.map { Array($0.prefix(31)) }) }
-    }
 }

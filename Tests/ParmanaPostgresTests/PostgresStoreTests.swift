@@ -130,9 +130,9 @@ import Testing
 
     /// The chain head lives in the locked `log_head` row (schema v2). A head not stored
     /// (a log written before v2) is read from the entries, and the log goes on unbroken.
-    /// A stored head that disagrees with the entries (a size too small or too large, another
-    /// last entry hash, a frontier that does not fit its size) fails every append
-    /// (execution, event, resolution) with nothing written.
+    /// A stored head that disagrees with the log (a size too small or too large, another
+    /// last entry hash, other frontier hashes, a frontier that does not fit its size)
+    /// fails every append (execution, event, resolution) with nothing written.
     @Test func theStoredChainHeadIsTheLogsHead() async throws {
         try await PostgresTestDatabases.with { dbs in
             let store = try await dbs.make()
@@ -141,13 +141,15 @@ import Testing
             for n in 5..<9 { _ = try await store.commit(D.commit(900 + n, requiresOverride: n == 8)) }
             var size = try await store.size()
             #expect(try await D.verify(store).valid)
-            // Sizes whose frontier has as many subtrees as the real one: only the entries tell.
-            func larger() -> Int { ((size + 1)...).first { $0.nonzeroBitCount == size.nonzeroBitCount }! }
-            func smaller() -> Int { (1..<size).reversed().first { $0.nonzeroBitCount == size.nonzeroBitCount }! }
+            // Sizes that resume from as many stored hashes as the real one: only the log tells.
+            func count(_ n: Int) -> Int { AuditChain.nodesToResume(size: n).count }
+            func larger() -> Int { ((size + 1)...).first { count($0) == count(size) }! }
+            func smaller() -> Int { (1..<size).reversed().first { count($0) == count(size) }! }
             let tampers: [(String, () -> String, String)] = [
                 ("a larger size", { "size = \(larger())" }, "does not match"), ("a smaller size", { "size = \(smaller())" }, "does not match"),
                 ("another last entry hash", { "last_entry_hash = sha256('x')" }, "does not match"),
-                ("a frontier short of its size", { "frontier = frontier[2:]" }, "does not fit")]
+                ("other frontier hashes", { "frontier = array_fill(sha256('y'), ARRAY[cardinality(frontier)])" }, "does not match"),
+                ("a frontier short of its size", { "frontier = frontier[2:]" }, "incomplete")]
             for (k, (what, set, says)) in tampers.enumerated() {
                 try await PostgresTestDatabases.query(store.configuration, "UPDATE log_head SET \(set())")
                 do throws(StoreError) {

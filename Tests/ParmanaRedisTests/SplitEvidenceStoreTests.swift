@@ -75,7 +75,7 @@ struct SplitEvidenceStoreTests {
         await split.close()
     }
 
-    @Test("serve's reconciler resolves a claim once it has been in doubt for a whole round; the same signals then decide")
+    @Test("serve's reconciler resolves a claim once it has been in doubt or in flight for a whole round; the same signals then decide")
     func inDoubtClaimsAreReconciledWhileRunning() async throws {
         let prefix = RedisTestEnvironment.freshPrefix()
         let a = try await ClusterNode("node-a", prefix: prefix)
@@ -88,16 +88,22 @@ struct SplitEvidenceStoreTests {
         await expectError(.storeUnavailable) { () throws(ParmanaError) in try await a.decide(committed) }
         a.local.set(.pass)
         await expectError(.replayDetected) { () throws(ParmanaError) in try await a.decide(lost) }
+        // A claim left in flight (a Redis stall made marking it in doubt fail too).
+        let stranded = RuntimeHarness.signals("p-stranded-live", amount: 14)
+        _ = try await a.replay.consume(ReplayClaim(fingerprint: fingerprint(stranded), nodeID: "node-a", executionID: ConformanceData.id(77)))
+        await expectError(.replayDetected) { () throws(ParmanaError) in try await a.decide(stranded) }
         // First sight: nothing is resolved yet (a write with an unknown outcome may still be landing).
         #expect(await reconciler.tick() == SplitEvidenceStore.Reconciliation())
         #expect(try await a.replay.inDoubt(node: "node-a", includeInFlight: false).count == 2)
-        // A round later: the lost claim is released, the committed one kept.
+        #expect(try await a.replay.inDoubt(node: "node-a", includeInFlight: true).count == 3)
+        // A round later: the lost and stranded claims are released, the committed one kept.
         let done = await reconciler.tick()
-        #expect(done.released.map(\.fingerprint) == [fingerprint(lost)])
+        #expect(Set(done.released.map(\.fingerprint)) == [fingerprint(lost), fingerprint(stranded)])
         #expect(done.kept.map(\.fingerprint) == [fingerprint(committed)])
         #expect(try await a.replay.inDoubt(node: "node-a", includeInFlight: true).isEmpty)
         let again = try await a.decide(lost)
         #expect(try await a.sqlite.consumer(of: fingerprint(lost)) == again.executionID)
+        _ = try await a.decide(stranded)
         await expectError(.replayDetected) { () throws(ParmanaError) in try await a.decide(committed) }
         #expect(await reconciler.tick() == SplitEvidenceStore.Reconciliation(), "nothing left in doubt")
         #expect(try await ConformanceData.verify(a.sqlite, trust: a.harness.fixture.trust).valid)

@@ -55,23 +55,6 @@ public struct AuditChain: Sendable {
         return chain
     }
 
-    /// Resumes from a head the adapter stored itself with its last append (`size`,
-    /// ``lastEntryHash`` and the hashes of ``frontier``'s subtrees, largest first, as
-    /// `frontier.subtrees.map(\.hash)` gave them): no tree reads. A store that keeps the
-    /// head in the row its appenders lock (PostgreSQL's `log_head`) reads it with the lock.
-    ///
-    /// - Throws: `store_unavailable` when the counts or hash lengths do not fit `size`.
-    public static func resume(size: Int, lastEntryHash: [UInt8], frontier hashes: [[UInt8]]) throws(ParmanaError) -> AuditChain {
-        guard size >= 0, hashes.count == MerkleFrontier.nodes(forSize: size).count, lastEntryHash.count == 32,
-              hashes.allSatisfy({ $0.count == 32 }) else {
-            throw ParmanaError(.storeUnavailable, "the stored log head does not fit a log of \(size) entries")
-        }
-        var chain = AuditChain()
-        chain.frontier = MerkleFrontier(size: size, hashes: hashes)
-        chain.lastEntryHash = size == 0 ? [UInt8](repeating: 0, count: 32) : lastEntryHash
-        return chain
-    }
-
     /// One appended entry and what the adapter stores for it.
     public struct Appended: Sendable {
         public var entry: AuditEntry
