@@ -57,6 +57,9 @@ struct AuditCommand: AsyncParsableCommand {
                     printJSON(report.json)
                 } else if report.valid {
                     printLine("VALID: \(report.size) entries, \(report.checkpointsChecked) checkpoints\(log.count > 1 ? " in \(log.count) logs, no fingerprint in two" : ", root \(report.rootHash)")")
+                    if report.checkpointsChecked == 0 && report.size > 0 {
+                        FileIO.writeStderr("warning: no signed checkpoint covers these entries: they are consistent, but nothing signed says the log did not go on after them (parmana audit checkpoint)")
+                    }
                 } else {
                     let codes = Set(report.problems.map(\.code.rawValue)).sorted().joined(separator: ", ")
                     printLine("INVALID: \(codes) at seq \(report.firstBadSeq ?? 0)")
@@ -138,6 +141,7 @@ struct AuditCommand: AsyncParsableCommand {
         func verifyExports(_ ts: TrustStore) throws(ParmanaError) -> AuditLogVerifier.Report {
             var verifier = AuditLogVerifier(trust: ts, runner: AuditCommand.parallel)
             var reports: [AuditLogVerifier.Report] = []
+            var seen: [String: String] = [:]   // log_id → the export that holds it
             for path in log {
                 // Checkpoints come last in an export; read them first so roots are checked as the log streams by.
                 var header: LogExport.Header?
@@ -152,6 +156,11 @@ struct AuditCommand: AsyncParsableCommand {
                     }
                 }
                 guard let h = header else { throw ParmanaError(.auditChainBroken, "\(path): no parmana.log-export/v1 header on line 1") }
+                if let first = seen[h.logID] {
+                    throw ParmanaError(.invalidRequest, "\(path) and \(first) are exports of the same log \(h.logID): give each log once "
+                                       + "(in topology B every node exports the one shared log; verify one of them)")
+                }
+                seen[h.logID] = path
                 progress("verifying \(path): log \(h.logID), node \(h.nodeID), entries \(h.from)…\(h.size)")
                 verifier.begin(logID: h.logID, from: h.from, previousEntryHash: h.previousEntryHash, frontier: try h.merkleFrontier(),
                                checkpoints: checkpoints)

@@ -56,6 +56,17 @@ import Testing
             #expect(v.status == 0 && report["valid"] == true, "\(v.stdout)")
         }
         #expect(try CLI.run(["audit", "verify", "--dir", d2]).status == 0)
+        // An auditor given one log twice is told so (not "a fingerprint in two logs"); an
+        // export with no checkpoint verifies, with a warning that nothing signed bounds it.
+        let e1 = dir + "/e1.jsonl"
+        #expect(try CLI.run(["audit", "export", "--dir", d1, "--out", e1]).status == 0)
+        let twice = try CLI.run(["audit", "verify", "--log", e1, "--log", e1, "--trust", d1 + "/trust.json"])
+        #expect(twice.status == 2 && twice.stderr.contains("same log"), "\(twice.stderr)")
+        let lines = String(decoding: try readFile(e1), as: UTF8.self).split(separator: "\n").filter { !$0.hasPrefix(#"{"checkpoint""#) }
+        let bare = dir + "/e1-bare.jsonl"
+        #expect(FileManager.default.createFile(atPath: bare, contents: Data((lines.joined(separator: "\n") + "\n").utf8)))
+        let unbounded = try CLI.run(["audit", "verify", "--log", bare, "--trust", d1 + "/trust.json"])
+        #expect(unbounded.status == 0 && unbounded.stderr.contains("no signed checkpoint"), "\(unbounded.stdout)\(unbounded.stderr)")
     }
 
     @Test func joinRefusesWhatItCannotDo() throws {
