@@ -106,7 +106,7 @@ public final class ReplayReconcilerService: Service {
     public let store: SplitEvidenceStore
     public let interval: Duration
     public let logger: Logger
-    /// The in-doubt claims seen by the previous round.
+    /// The claims listed (in doubt or in flight) at the previous round.
     private let seen = Mutex<Set<ReplayClaim>>([])
 
     public init(store: SplitEvidenceStore, interval: Duration = .seconds(60), logger: Logger) {
