@@ -15,16 +15,20 @@ import Testing
         return path
     }
 
-    /// Two workspaces: D1 made by init, D2 joined to it.
-    static func cluster(edit: ((inout JSONValue) -> Void)? = nil) throws -> (dir: String, d1: String, d2: String, joined: JSONValue) {
+    /// Sets `fields` in the workspace's config.json; a config that is not an object fails
+    /// the test (never a silent pass).
+    static func setConfig(_ ws: String, _ fields: [String: JSONValue]) throws {
+        var config = try #require(try JSONParser().parse(try readFile(ws + "/config.json")).objectValue, "\(ws)/config.json is not an object")
+        for (k, v) in fields { config[k] = v }
+        try CLI.write(.object(config), ws + "/config.json")
+    }
+
+    /// Two workspaces: D1 made by init (with `config` set in its config.json), D2 joined to it.
+    static func cluster(config fields: [String: JSONValue] = [:]) throws -> (dir: String, d1: String, d2: String, joined: JSONValue) {
         let dir = CLI.tempDir()
         let d1 = dir + "/d1", d2 = dir + "/d2"
         #expect(try CLI.run(["init", "--dir", d1, "--node-id", "node-a"]).status == 0)
-        if let edit {
-            var config = try JSONParser().parse(try readFile(d1 + "/config.json"))
-            edit(&config)
-            try CLI.write(config, d1 + "/config.json")
-        }
+        if !fields.isEmpty { try setConfig(d1, fields) }
         let r = try CLI.run(["init", "--dir", d2, "--join", d1, "--node-id", "node-b", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         return (dir, d1, d2, try json(r))
@@ -85,12 +89,7 @@ import Testing
         let url = try #require(ProcessInfo.processInfo.environment["PARMANA_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 },
                                "PARMANA_TEST_REDIS_URL is not set: start Redis with eval \"$(scripts/services.sh start redis)\" (scripts/test.sh does)")
         let prefix = "parmana-cli-test:\(UUID().uuidString.lowercased()):"
-        let (dir, d1, d2, joined) = try Self.cluster { config in
-            guard case .object(var o) = config else { return }
-            o["replay_store"] = .string(url)
-            o["replay_store_prefix"] = .string(prefix)
-            config = .object(o)
-        }
+        let (dir, d1, d2, joined) = try Self.cluster(config: ["replay_store": .string(url), "replay_store_prefix": .string(prefix)])
         #expect(joined["replay_store"]?.stringValue?.hasPrefix("redis://") == true)
         let s = try Self.signals(dir, "p-shared")
         let first = try CLI.run(["decide", "--dir", d1, "--policy-id", "payments.release", "--signals", s, "--json", "--idempotency-key", "k-1"])
@@ -115,10 +114,7 @@ import Testing
         // take A's claims for its own abandoned ones and release them.
         let d3 = dir + "/d3"
         #expect(try CLI.run(["init", "--dir", d3, "--node-id", "node-a"]).status == 0)
-        guard case .object(var other) = try JSONParser().parse(try readFile(d3 + "/config.json")) else { return }
-        other["replay_store"] = .string(url)
-        other["replay_store_prefix"] = .string(prefix)
-        try CLI.write(.object(other), d3 + "/config.json")
+        try Self.setConfig(d3, ["replay_store": .string(url), "replay_store_prefix": .string(prefix)])
         let clash = try CLI.run(["replay", "reconcile", "--dir", d3, "--include-in-flight"])
         #expect(clash.status == 2, "\(clash.stdout)\(clash.stderr)")
         #expect((clash.stdout + clash.stderr).contains("node_id node-a already belongs to the log"), "\(clash.stderr)")
@@ -133,9 +129,7 @@ import Testing
         let dir = CLI.tempDir()
         let d1 = dir + "/d1"
         #expect(try CLI.run(["init", "--dir", d1]).status == 0)
-        guard case .object(var config) = try JSONParser().parse(try readFile(d1 + "/config.json")) else { return }
-        config["replay_store"] = "redis://127.0.0.1:1"
-        try CLI.write(.object(config), d1 + "/config.json")
+        try Self.setConfig(d1, ["replay_store": "redis://127.0.0.1:1"])
         // Joining needs the replay store too (the new node opens its store).
         let trustBefore = try readFile(d1 + "/trust.json")
         #expect(try CLI.run(["init", "--dir", dir + "/d2", "--join", d1, "--node-id", "node-b"]).status != 0)
