@@ -30,7 +30,7 @@ struct PostgresLogHead: Sendable {
     mutating func append(kind: AuditKind, executionID: String?, fingerprint: String?, recordHash: String, at: Timestamp) -> AuditChain.Appended {
         let a = chain.append(kind: kind, executionID: executionID, fingerprint: fingerprint, recordHash: recordHash, at: at)
         leaves[a.entry.seq] = a.entryHash
-        leaves = leaves.filter { $0.key > a.entry.seq - 4 }
+        leaves[a.entry.seq - 4] = nil   // seqs arrive one by one: keep the last four
         return a
     }
 
