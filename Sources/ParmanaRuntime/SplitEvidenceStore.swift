@@ -135,16 +135,22 @@ public final class SplitEvidenceStore: EvidenceStore {
 
     /// Resolves this node's in-doubt claims (plus its in-flight ones with
     /// `includeInFlight`, only safe while the node is not deciding) from its own log
-    /// (SPEC §17.1): a fingerprint executed in the log keeps its claim (settled, and an
-    /// idempotency key bound with it completed with the attestation); a claim whose
-    /// execution is not in the log is released. A claim whose execution is in a log is
-    /// never released. With `only`, the claims outside it are left as they are; a claim
-    /// this process is deciding at the moment is always left alone.
-    public func reconcile(includeInFlight: Bool, only: Set<ReplayClaim>? = nil) async throws(StoreError) -> Reconciliation {
+    /// (SPEC §17.1), as ``reconcile(_:)`` does.
+    public func reconcile(includeInFlight: Bool) async throws(StoreError) -> Reconciliation {
+        await settler.flush()
+        return try await reconcile(try await replay.inDoubt(node: nodeID, includeInFlight: includeInFlight))
+    }
+
+    /// Resolves `claims` (this node's, as ``ReplayStore/inDoubt(node:includeInFlight:)``
+    /// lists them) from its own log, in fingerprint order: a fingerprint executed in the log
+    /// keeps its claim (settled, and an idempotency key bound with it completed with the
+    /// attestation); a claim whose execution is not in the log is released. A claim whose
+    /// execution is in a log is never released; a claim this process is deciding at the
+    /// moment is left alone.
+    public func reconcile(_ claims: some Collection<ReplayClaim>) async throws(StoreError) -> Reconciliation {
         await settler.flush()
         var result = Reconciliation()
-        for claim in try await replay.inDoubt(node: nodeID, includeInFlight: includeInFlight)
-        where only?.contains(claim) ?? true && !deciding.withLock({ $0.contains(claim) }) {
+        for claim in claims.sorted(by: { $0.fingerprint < $1.fingerprint }) where !deciding.withLock({ $0.contains(claim) }) {
             if let consumer = try await local.consumer(of: claim.fingerprint) {
                 let attestation = consumer == claim.executionID ? try await local.execution(consumer)?.attestation.recordBytes : nil
                 try await replay.settle(claim, attestation: attestation)

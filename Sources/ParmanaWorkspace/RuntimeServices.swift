@@ -100,7 +100,7 @@ public struct ExpirySweeperService: Service {
 /// retry of the same signals without a restart. A claim is resolved only once it has been
 /// listed for a whole `interval` (default 60 s, far beyond `store_timeout_ms`: a write
 /// whose outcome was unknown has long ended by then), and never while this process is
-/// deciding it (``SplitEvidenceStore/reconcile(includeInFlight:only:)``). A failed round
+/// deciding it (``SplitEvidenceStore/reconcile(_:)``). A failed round
 /// is logged and retried at the next.
 public final class ReplayReconcilerService: Service {
     public let store: SplitEvidenceStore
@@ -122,7 +122,7 @@ public final class ReplayReconcilerService: Service {
         do {
             let now = Set(try await store.replay.inDoubt(node: store.nodeID, includeInFlight: true))
             let due = now.intersection(seen.withLock { $0 })
-            let done = due.isEmpty ? SplitEvidenceStore.Reconciliation() : try await store.reconcile(includeInFlight: true, only: due)
+            let done = due.isEmpty ? SplitEvidenceStore.Reconciliation() : try await store.reconcile(due)
             seen.withLock { $0 = now.subtracting(due) }
             if !done.kept.isEmpty || !done.released.isEmpty {
                 logger.info("replay claims left in doubt or in flight reconciled from this node's log",
